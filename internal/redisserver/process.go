@@ -1,0 +1,162 @@
+package redisserver
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// errExited means the process ended before it answered PING.
+var errExited = errors.New("process exited")
+
+// pollInterval is the pause between two readiness probes.
+const pollInterval = 10 * time.Millisecond
+
+// tailLines is how many lines of server output an ErrNotReady error quotes.
+const tailLines = 5
+
+// process is one redis-server child and its output.
+type process struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the process has exited and been reaped
+	out  *lineLog
+}
+
+func startProcess(binary, config string, log *zap.Logger) (*process, error) {
+	out := &lineLog{log: log}
+	cmd := exec.Command(binary, "-") // "-": read the configuration from stdin
+	cmd.Stdin = strings.NewReader(config)
+	cmd.Stdout = out
+	cmd.Stderr = out
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", binary, err)
+	}
+	p := &process{cmd: cmd, done: make(chan struct{}), out: out}
+	go func() {
+		_ = cmd.Wait() // the exit status of a killed server is of no interest
+		close(p.done)
+	}()
+	return p, nil
+}
+
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// kill sends SIGKILL (which also ends a stopped process) and waits for the
+// process to be reaped.
+func (p *process) kill() {
+	_ = p.cmd.Process.Kill() // fails only when the process is already gone
+	<-p.done
+}
+
+// tail returns the last lines of output, formatted for an error message.
+func (p *process) tail() string {
+	lines := p.out.tail()
+	if len(lines) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(lines, " | ")
+}
+
+// waitReady polls addr until the server answers AUTH and PING, the process
+// exits (errExited) or ctx ends.
+func waitReady(ctx context.Context, p *process, addr, password string) error {
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	var last error
+	for {
+		if last = ping(ctx, addr, password); last == nil {
+			return nil
+		}
+		select {
+		case <-p.done:
+			return errExited
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last: %w)", ctx.Err(), last)
+		case <-t.C:
+		}
+	}
+}
+
+// ping sends AUTH and PING on a fresh connection and checks both replies.
+func ping(ctx context.Context, addr, password string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.SetDeadline(dl) // a fresh TCP conn accepts deadlines
+	}
+	var req bytes.Buffer
+	fmt.Fprintf(&req, "*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n*1\r\n$4\r\nPING\r\n", len(password), password)
+	if _, err := c.Write(req.Bytes()); err != nil {
+		return err
+	}
+	r := bufio.NewReader(c)
+	for _, want := range []string{"+OK", "+PONG"} {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		if got := strings.TrimRight(line, "\r\n"); got != want {
+			return fmt.Errorf("unexpected reply %q", got)
+		}
+	}
+	return nil
+}
+
+// lineLog receives the server's output, logs each line at debug level and
+// keeps the last few for error messages.
+type lineLog struct {
+	log *zap.Logger
+
+	mu      sync.Mutex
+	partial []byte
+	last    []string
+}
+
+// Write implements io.Writer for exec.Cmd's output copying.
+func (l *lineLog) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.partial = append(l.partial, b...)
+	for {
+		i := bytes.IndexByte(l.partial, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		line := strings.TrimRight(string(l.partial[:i]), "\r")
+		l.partial = l.partial[i+1:]
+		l.log.Debug("redis-server output", zap.String("line", line))
+		l.last = append(l.last, line)
+		if len(l.last) > tailLines {
+			l.last = l.last[1:]
+		}
+	}
+}
+
+func (l *lineLog) tail() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.last...)
+}
