@@ -164,7 +164,7 @@ func (m *machine) rollForward(reason string) {
 	h.RolledForwardAt = m.now.UTC()
 	h.Unproven = true
 	h.HoldReason = ""
-	h.PendingWrite = true
+	h.Decision = reason
 	m.decide(DecideRollForward, reason)
 	m.emit(EventRolledForward, "%s", reason)
 }
@@ -208,7 +208,7 @@ func (m *machine) rollback(reason string) {
 	h.Rollbacks = append(h.Rollbacks, m.now.UTC())
 	h.RolledBackAt = m.now.UTC()
 	h.Unhealthy, h.Healthy, h.Unproven = 0, 0, false
-	h.PendingWrite = true
+	h.Decision = reason
 	m.decide(DecideRollback, reason)
 	if held {
 		h.Mode = state.ModeHeld
@@ -236,7 +236,7 @@ func (m *machine) manualRollback(text string) {
 	h.Mode = state.ModeHeld
 	h.HoldReason = reason
 	h.Healthy, h.Unhealthy, h.Unproven = 0, 0, false
-	h.PendingWrite = true
+	h.Decision = reason
 	m.decide(DecideRollback, reason)
 	m.emit(EventHeld, "%s; run `reconciler rollforward` to leave", reason)
 }

@@ -78,7 +78,7 @@ func kindName(k DecisionKind) string {
 	return "?"
 }
 
-func bound() state.Health { return state.Health{Mode: state.Bound} }
+func boundHealth() state.Health { return state.Health{Mode: state.Bound} }
 
 func TestStepSequences(t *testing.T) {
 	tests := []struct {
@@ -92,43 +92,43 @@ func TestStepSequences(t *testing.T) {
 		wantMode      state.Mode
 		wantPhase     state.Phase
 	}{
-		{name: "healthy stays healthy", start: bound(), script: "HHHH", wantMode: state.Bound, wantPhase: state.Healthy},
-		{name: "two failures degrade then recover", start: bound(), script: "UUH",
+		{name: "healthy stays healthy", start: boundHealth(), script: "HHHH", wantMode: state.Bound, wantPhase: state.Healthy},
+		{name: "two failures degrade then recover", start: boundHealth(), script: "UUH",
 			wantEvents: "Degraded Recovered", wantMode: state.Bound, wantPhase: state.Healthy},
-		{name: "third failure rolls back", start: bound(), script: "UUU",
+		{name: "third failure rolls back", start: boundHealth(), script: "UUU",
 			wantDecisions: "rollback@10s", wantEvents: "Degraded RolledBack", wantMode: state.ModeRolledBack, wantPhase: state.RolledBack},
-		{name: "inconclusive rounds do not count", start: bound(), script: "UU??H",
+		{name: "inconclusive rounds do not count", start: boundHealth(), script: "UU??H",
 			wantEvents: "Degraded Recovered", wantMode: state.Bound, wantPhase: state.Healthy},
-		{name: "inconclusive does not break a streak", start: bound(), script: "UU?U",
+		{name: "inconclusive does not break a streak", start: boundHealth(), script: "UU?U",
 			wantDecisions: "rollback@15s", wantEvents: "Degraded RolledBack", wantMode: state.ModeRolledBack},
-		{name: "disabled rollback only degrades", cfg: func(c *spec.Rollback) { c.Enabled = false }, start: bound(), script: "UUUUU",
+		{name: "disabled rollback only degrades", cfg: func(c *spec.Rollback) { c.Enabled = false }, start: boundHealth(), script: "UUUUU",
 			wantEvents: "Degraded", wantMode: state.Bound, wantPhase: state.Degraded},
-		{name: "threshold one rolls back at once", cfg: func(c *spec.Rollback) { c.FailureThreshold = 1 }, start: bound(), script: "U",
+		{name: "threshold one rolls back at once", cfg: func(c *spec.Rollback) { c.FailureThreshold = 1 }, start: boundHealth(), script: "U",
 			wantDecisions: "rollback@0s", wantEvents: "Degraded RolledBack", wantMode: state.ModeRolledBack},
 		{name: "unbound never rolls back", start: state.Health{Mode: state.Unbound}, script: "UUUUUU", wantMode: state.Unbound, wantPhase: state.Provisioning},
 		{name: "bind", start: state.Health{Mode: state.Unbound}, script: "HBH", wantEvents: "Bound", wantMode: state.Bound, wantPhase: state.Healthy},
-		{name: "recovering before threshold", start: bound(), script: "UUU" + strings.Repeat("H", 11), interval: time.Minute,
+		{name: "recovering before threshold", start: boundHealth(), script: "UUU" + strings.Repeat("H", 11), interval: time.Minute,
 			wantDecisions: "rollback@2m0s", wantEvents: "Degraded RolledBack Recovering", wantMode: state.ModeRolledBack, wantPhase: state.Recovering},
-		{name: "rolls forward after 12 rounds and 5m", start: bound(), script: "UUU" + strings.Repeat("H", 12), interval: time.Minute,
+		{name: "rolls forward after 12 rounds and 5m", start: boundHealth(), script: "UUU" + strings.Repeat("H", 12), interval: time.Minute,
 			wantDecisions: "rollback@2m0s rollforward@14m0s", wantEvents: "Degraded RolledBack Recovering RolledForward", wantMode: state.Bound, wantPhase: state.Healthy},
-		{name: "12 fast rounds wait for minRolledBack", start: bound(), script: "UUU" + strings.Repeat("H", 60), interval: 5 * time.Second,
+		{name: "12 fast rounds wait for minRolledBack", start: boundHealth(), script: "UUU" + strings.Repeat("H", 60), interval: 5 * time.Second,
 			wantDecisions: "rollback@10s rollforward@5m10s", wantEvents: "Degraded RolledBack Recovering RolledForward", wantMode: state.Bound},
-		{name: "no roll forward while railway unknown", start: bound(), script: "UUU" + strings.Repeat("x", 20), interval: time.Minute,
+		{name: "no roll forward while railway unknown", start: boundHealth(), script: "UUU" + strings.Repeat("x", 20), interval: time.Minute,
 			wantDecisions: "rollback@2m0s", wantEvents: "Degraded RolledBack Recovering", wantMode: state.ModeRolledBack, wantPhase: state.Recovering},
-		{name: "interrupted recovery", start: bound(), script: "UUUHHU", interval: time.Minute,
+		{name: "interrupted recovery", start: boundHealth(), script: "UUUHHU", interval: time.Minute,
 			wantDecisions: "rollback@2m0s", wantEvents: "Degraded RolledBack Recovering RecoveryInterrupted", wantMode: state.ModeRolledBack, wantPhase: state.RolledBack},
-		{name: "manual rollback holds and rollforward leaves", start: bound(), script: "R" + strings.Repeat("H", 30) + "F",
+		{name: "manual rollback holds and rollforward leaves", start: boundHealth(), script: "R" + strings.Repeat("H", 30) + "F",
 			wantDecisions: "rollback@0s rollforward@2m35s", wantEvents: "Held RolledForward", wantMode: state.Bound, wantPhase: state.Healthy},
-		{name: "rollforward when bound is a no-op", start: bound(), script: "HF", wantMode: state.Bound, wantPhase: state.Healthy},
-		{name: "flap guard holds on the fourth rollback", start: bound(), interval: time.Second,
-			cfg:    func(c *spec.Rollback) { c.RecoveryThreshold, c.MinRolledBack = 2, time.Millisecond },
-			script: "UUUHH" + "UUUHH" + "UUUHH" + "UUU" + strings.Repeat("H", 20),
+		{name: "rollforward when bound is a no-op", start: boundHealth(), script: "HF", wantMode: state.Bound, wantPhase: state.Healthy},
+		{name: "flap guard holds on the fourth rollback", start: boundHealth(), interval: time.Second,
+			cfg:           func(c *spec.Rollback) { c.RecoveryThreshold, c.MinRolledBack = 2, time.Millisecond },
+			script:        "UUUHH" + "UUUHH" + "UUUHH" + "UUU" + strings.Repeat("H", 20),
 			wantDecisions: "rollback@2s rollforward@4s rollback@7s rollforward@9s rollback@12s rollforward@14s rollback@17s",
 			wantEvents:    "Degraded RolledBack Recovering RolledForward Degraded RolledBack Recovering RolledForward Degraded RolledBack Recovering RolledForward Degraded Held",
 			wantMode:      state.ModeHeld, wantPhase: state.Held},
-		{name: "rollbacks outside the window do not hold", start: bound(), interval: 10 * time.Minute,
-			cfg:    func(c *spec.Rollback) { c.RecoveryThreshold, c.MinRolledBack = 1, time.Minute },
-			script: "UUUHH" + "UUUHH" + "UUUHH" + "UUUHH",
+		{name: "rollbacks outside the window do not hold", start: boundHealth(), interval: 10 * time.Minute,
+			cfg:           func(c *spec.Rollback) { c.RecoveryThreshold, c.MinRolledBack = 1, time.Minute },
+			script:        "UUUHH" + "UUUHH" + "UUUHH" + "UUUHH",
 			wantDecisions: "rollback@20m0s rollforward@30m0s rollback@1h10m0s rollforward@1h20m0s rollback@2h0m0s rollforward@2h10m0s rollback@2h50m0s rollforward@3h0m0s",
 			wantMode:      state.Bound},
 	}
@@ -168,7 +168,7 @@ func TestFailedRollForwardTriplesMinRolledBack(t *testing.T) {
 	cfg.MaxRollbacks = 10
 	// Roll back, recover for 5m, roll forward, fail again at once: 15m next.
 	script := "UUU" + strings.Repeat("H", 12) + "UUU"
-	r := play(t, cfg, bound(), script, time.Minute)
+	r := play(t, cfg, boundHealth(), script, time.Minute)
 	if r.h.MinRolledBack != 15*time.Minute {
 		t.Fatalf("minRolledBack = %s, want 15m", r.h.MinRolledBack)
 	}
@@ -197,7 +197,7 @@ func TestFailedRollForwardTriplesMinRolledBack(t *testing.T) {
 func TestRollForwardThenHealthyRoundProves(t *testing.T) {
 	cfg := policy()
 	script := "UUU" + strings.Repeat("H", 13) + "UUU"
-	r := play(t, cfg, bound(), script, time.Minute)
+	r := play(t, cfg, boundHealth(), script, time.Minute)
 	if r.h.MinRolledBack != 5*time.Minute {
 		t.Fatalf("a roll forward followed by a healthy round is not a failed one: minRolledBack = %s", r.h.MinRolledBack)
 	}

@@ -132,8 +132,9 @@ type Rollback struct {
 	MinRolledBack     time.Duration `json:"minRolledBack" yaml:"minRolledBack"`
 	MaxRollbacks      int           `json:"maxRollbacks" yaml:"maxRollbacks"`
 	RollbackWindow    time.Duration `json:"rollbackWindow" yaml:"rollbackWindow"`
-	// Variables are the values written on rollback. After defaulting it holds
-	// every consumer variable name (set to "" unless the spec says otherwise).
+	// Variables are the values written on rollback. When the spec leaves it
+	// out it holds every consumer variable name set to ""; when the spec
+	// writes it, exactly those (each a variable of some consumer).
 	Variables map[string]string `json:"variables" yaml:"variables"`
 }
 

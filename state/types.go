@@ -50,16 +50,55 @@ type State struct {
 	Name    string    `json:"name"`
 	Phase   Phase     `json:"phase"`
 	Since   time.Time `json:"since"`
+	// SpecHash identifies the spec the state was last reconciled against.
+	SpecHash string `json:"specHash,omitempty"`
 
-	Health   Health              `json:"health"`
-	Railway  Resolved            `json:"railway"`
-	Addon    Addon               `json:"addon"`
-	Deploys  map[string]*Deploy  `json:"deploys,omitempty"`
+	Health  Health             `json:"health"`
+	Railway Resolved           `json:"railway"`
+	Addon   Addon              `json:"addon"`
+	Deploys map[string]*Deploy `json:"deploys,omitempty"`
+	// Owed lists the consumers whose variable writes for the last rollback
+	// or roll forward have not reached Railway yet.
+	Owed     []string            `json:"owed,omitempty"`
 	Conds    []Condition         `json:"conditions"`
 	Events   []Event             `json:"events"`
 	Report   ReportBook          `json:"report"`
 	Summary  HealthSummary       `json:"summary"`
 	Observed ObservationBookmark `json:"observed"`
+	// Drift, Blocked and LastProbe are the outcome of the last pass and
+	// round, so that `status` can show them from the file alone.
+	Drift     []DriftItem `json:"drift"`
+	Blocked   []string    `json:"blocked,omitempty"`
+	LastProbe *Probe      `json:"lastProbe,omitempty"`
+}
+
+// DriftItem is one difference between the spec and Railway (CONTRACT
+// section 7). Values are masked (spec.MaskValue) before they get here.
+type DriftItem struct {
+	Kind    string `json:"kind"`
+	Service string `json:"service,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Desired string `json:"desired"`
+	Actual  string `json:"actual"`
+	Message string `json:"message,omitempty"`
+}
+
+// Probe summarises one probe round for the status document.
+type Probe struct {
+	At      time.Time    `json:"at"`
+	Healthy bool         `json:"healthy"`
+	Verdict string       `json:"verdict"`
+	Reason  string       `json:"reason,omitempty"`
+	Checks  []ProbeCheck `json:"checks"`
+}
+
+// ProbeCheck is one check of a probe round.
+type ProbeCheck struct {
+	Name      string  `json:"name"`
+	OK        bool    `json:"ok"`
+	LatencyMs float64 `json:"latencyMs"`
+	Message   string  `json:"message"`
+	Step      string  `json:"step,omitempty"`
 }
 
 // Health is the health state machine's own state.
@@ -86,17 +125,19 @@ type Health struct {
 	// Unproven is true from a roll forward until the next healthy round: a
 	// rollback while it is true is a failed roll forward.
 	Unproven bool `json:"unproven,omitempty"`
+	// Decision is the reason of the last rollback or roll forward.
+	Decision string `json:"decision,omitempty"`
 	// HoldReason says why the phase is Held.
 	HoldReason string `json:"holdReason,omitempty"`
-	// PendingWrite is set when a rollback or roll forward was decided and
-	// its variable writes have not all reached Railway yet.
-	PendingWrite bool `json:"pendingWrite,omitempty"`
 }
 
 // Resolved caches the Railway ids the spec's names resolve to, so that a
 // rollback can be written while Railway observations fail.
 type Resolved struct {
-	ProjectID     string            `json:"projectId,omitempty"`
+	ProjectID string `json:"projectId,omitempty"`
+	// Environment is the spec's environment (name or id) that EnvironmentID
+	// was resolved from.
+	Environment   string            `json:"environment,omitempty"`
 	EnvironmentID string            `json:"environmentId,omitempty"`
 	Services      map[string]string `json:"services,omitempty"`
 }

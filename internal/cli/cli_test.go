@@ -1,0 +1,230 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+	_ "time/tzdata" // CRON_TZ in valid-full.yaml
+
+	"go.uber.org/zap/zaptest"
+)
+
+var testEnv = map[string]string{
+	"RAILWAY_PROJECT_ID": "proj-123",
+	"REDIS_PUBLIC_URL":   "redis://default:s3cr3t-redis-pw@proxy.rlwy.net:12345",
+	"SLACK_WEBHOOK_URL":  "https://hooks.slack.com/services/T000/B000/s3cr3t-webhook-token",
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// run executes the command line in-process with env as the environment.
+func run(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Run(t.Context(), Options{
+		Args:   args,
+		Stdout: &stdout,
+		Stderr: &stderr,
+		LookupEnv: func(k string) (string, bool) {
+			v, ok := env[k]
+			return v, ok
+		},
+		Now: func() time.Time { return time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC) },
+	})
+	return result{code, stdout.String(), stderr.String()}
+}
+
+func writeSpec(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "desired.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const validSpec = `version: 1
+name: test
+railway:
+  projectId: ${RAILWAY_PROJECT_ID}
+  environment: production
+addon:
+  service: Redis
+consumers:
+  - service: backend
+    variables:
+      REDIS_URL: ${{Redis.REDIS_URL}}
+`
+
+func TestValidateOK(t *testing.T) {
+	path := writeSpec(t, validSpec)
+	got := run(t, testEnv, "validate", "-f", path)
+	if got.code != ExitOK || got.stdout != path+": ok\n" || got.stderr != "" {
+		t.Errorf("got %+v", got)
+	}
+}
+
+func TestValidateFileFromEnvironment(t *testing.T) {
+	path := writeSpec(t, validSpec)
+	env := map[string]string{"RECONCILER_FILE": path, "RAILWAY_PROJECT_ID": "p"}
+	if got := run(t, env, "validate"); got.code != ExitOK || got.stdout != path+": ok\n" {
+		t.Errorf("RECONCILER_FILE: got %+v", got)
+	}
+	// The flag wins over the environment.
+	env["RECONCILER_FILE"] = filepath.Join(t.TempDir(), "missing.yaml")
+	if got := run(t, env, "--file", path, "validate"); got.code != ExitOK {
+		t.Errorf("--file over RECONCILER_FILE: got %+v", got)
+	}
+}
+
+func TestValidateInvalid(t *testing.T) {
+	path := writeSpec(t, strings.Replace(validSpec, "version: 1", "version: 2", 1)+"rollback:\n  failureThreshold: 0\n")
+	got := run(t, map[string]string{}, "validate", "-f", path)
+	want := path + ":1:10: version: unsupported version 2: only version 1 exists\n" +
+		path + ":4:14: railway.projectId: environment variable RAILWAY_PROJECT_ID is not set\n" +
+		path + ":13:21: rollback.failureThreshold: must be at least 1, got 0\n"
+	if got.code != ExitInvalid || got.stdout != "" || got.stderr != want {
+		t.Errorf("got code %d, stdout %q, stderr:\n%s\nwant:\n%s", got.code, got.stdout, got.stderr, want)
+	}
+}
+
+func TestValidateMissingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nope.yaml")
+	got := run(t, nil, "validate", "-f", path)
+	if got.code != ExitInvalid || got.stderr != path+": cannot read the spec: no such file or directory\n" {
+		t.Errorf("got %+v", got)
+	}
+}
+
+func TestValidatePrintGolden(t *testing.T) {
+	got := run(t, testEnv, "validate", "--print", "-f", "../../spec/testdata/valid-full.yaml")
+	want, err := os.ReadFile("../../spec/testdata/valid-full.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.code != ExitOK || got.stdout != string(want) || got.stderr != "" {
+		t.Errorf("got code %d, stderr %q, stdout:\n%s", got.code, got.stderr, got.stdout)
+	}
+	if strings.Contains(got.stdout, "s3cr3t") {
+		t.Error("--print leaks a secret")
+	}
+}
+
+func TestExampleValidates(t *testing.T) {
+	env := map[string]string{"RAILWAY_PROJECT_ID": "proj-123", "SLACK_WEBHOOK_URL": testEnv["SLACK_WEBHOOK_URL"]}
+	got := run(t, env, "validate", "-f", "../../examples/desired.yaml")
+	if got.code != ExitOK || got.stdout != "../../examples/desired.yaml: ok\n" {
+		t.Errorf("got %+v", got)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		usage string
+		msg   string
+	}{
+		{"unknown command", []string{"frobnicate"}, "reconciler <command> [flags]", `unknown command "frobnicate" for "reconciler"`},
+		{"no command", nil, "reconciler <command> [flags]", "a command is required"},
+		{"unknown flag", []string{"validate", "--bogus"}, "reconciler validate [flags]", "unknown flag: --bogus"},
+		{"bad log format", []string{"--log-format", "xml", "validate"}, "reconciler validate [flags]", `invalid argument "xml" for "--log-format" flag: must be json or console`},
+		{"bad log level", []string{"version", "--log-level", "loud"}, "reconciler version [flags]", `invalid argument "loud" for "--log-level" flag: must be debug or info or warn or error`},
+		{"extra argument", []string{"validate", "extra"}, "reconciler validate [flags]", `unknown command "extra" for "reconciler validate"`},
+		{"missing flag value", []string{"validate", "-f"}, "reconciler validate [flags]", "flag needs an argument: 'f' in -f"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := run(t, nil, tt.args...)
+			if got.code != ExitInvalid || got.stdout != "" {
+				t.Errorf("code %d, stdout %q", got.code, got.stdout)
+			}
+			lines := strings.Split(got.stderr, "\n")
+			if len(lines) < 2 || lines[0] != "error: "+tt.msg || lines[1] != "usage: "+tt.usage {
+				t.Errorf("stderr:\n%s", got.stderr)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	got := run(t, nil, "--help")
+	if got.code != ExitOK || !strings.Contains(got.stdout, "validate") || !strings.Contains(got.stdout, "--log-format") {
+		t.Errorf("got %+v", got)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	got := run(t, nil, "version")
+	lines := strings.Split(strings.TrimSuffix(got.stdout, "\n"), "\n")
+	if got.code != ExitOK || len(lines) != 3 || lines[0] != "version: dev" ||
+		!strings.HasPrefix(lines[1], "commit: ") || lines[2] != "go: "+runtime.Version() {
+		t.Errorf("got %+v", got)
+	}
+}
+
+func TestJSONLogsAtDebug(t *testing.T) {
+	path := writeSpec(t, validSpec)
+	got := run(t, testEnv, "--log-format", "json", "--log-level", "debug", "validate", "-f", path)
+	if got.code != ExitOK {
+		t.Fatalf("got %+v", got)
+	}
+	var entry map[string]any
+	if err := json.Unmarshal([]byte(strings.SplitN(got.stderr, "\n", 2)[0]), &entry); err != nil {
+		t.Fatalf("log line %q: %v", got.stderr, err)
+	}
+	if entry["msg"] != "spec loaded" || entry["level"] != "debug" || entry["file"] != path ||
+		entry["ts"] != "2026-11-25T10:00:00Z" {
+		t.Errorf("log entry %v", entry)
+	}
+	// The default level is info: nothing to say about a valid spec.
+	if got := run(t, testEnv, "validate", "-f", path); got.stderr != "" {
+		t.Errorf("info-level stderr %q", got.stderr)
+	}
+	// console format
+	got = run(t, testEnv, "--log-format", "console", "--log-level", "debug", "validate", "-f", path)
+	if !strings.Contains(got.stderr, "DEBUG\tspec loaded") {
+		t.Errorf("console log %q", got.stderr)
+	}
+}
+
+func TestLoggerOverride(t *testing.T) {
+	var stdout bytes.Buffer
+	code := Run(t.Context(), Options{Args: []string{"version"}, Stdout: &stdout, Logger: zaptest.NewLogger(t)})
+	if code != ExitOK || !strings.HasPrefix(stdout.String(), "version: ") {
+		t.Errorf("code %d, stdout %q", code, stdout.String())
+	}
+}
+
+func TestReport(t *testing.T) {
+	root := newRoot(&App{})
+	tests := []struct {
+		name   string
+		err    error
+		ran    bool
+		code   int
+		stderr string
+	}{
+		{"nil", nil, true, ExitOK, ""},
+		{"drift, silent", WithExitCode(ExitDrift, nil), true, ExitDrift, ""},
+		{"failure", errors.New("railway: 401 unauthorized"), true, ExitFailure, "error: railway: 401 unauthorized\n"},
+		{"coded", WithExitCode(ExitFailure, errors.New("timeout")), true, ExitFailure, "error: timeout\n"},
+		{"parse stage", errors.New("bad args"), false, ExitInvalid,
+			"error: bad args\nusage: reconciler <command> [flags]\nrun 'reconciler --help' for more\n"},
+	}
+	for _, tt := range tests {
+		var stderr bytes.Buffer
+		if code := report(&stderr, root, tt.err, tt.ran); code != tt.code || stderr.String() != tt.stderr {
+			t.Errorf("%s: code %d, stderr %q", tt.name, code, stderr.String())
+		}
+	}
+}

@@ -1,0 +1,165 @@
+package reconcile
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/smartlic/reconciler/probes"
+	"github.com/smartlic/reconciler/spec"
+	"github.com/smartlic/reconciler/state"
+)
+
+// summarize is the one place that sets conditions and the phase, after a
+// pass (obs set), a round (round set) or a manual command (neither).
+func (r *Reconciler) summarize(sp *spec.Spec, obs *Observed, round *probes.Round, err error, now time.Time) {
+	st := r.st
+	if obs != nil && r.lastPlan != nil {
+		st.Drift, st.Blocked = r.lastPlan.Drift, r.lastPlan.Blocked
+	}
+	if obs != nil && obs.Err == nil {
+		st.SetCondition(addonCondition(sp, obs), now)
+		st.SetCondition(variablesCondition(st.Drift), now)
+	} else if obs != nil {
+		st.SetCondition(state.Condition{Type: state.CondVariablesInSync, Status: state.UnknownStatus,
+			Reason: "ObservationFailed", Message: obs.Err.Error()}, now)
+	}
+	if round != nil {
+		st.SetCondition(redisCondition(*round), now)
+	}
+	st.SetCondition(consumersCondition(st), now)
+	st.SetCondition(rolledBackCondition(st.Health), now)
+	provisioning := r.lastPlan != nil && len(r.lastPlan.Waiting) > 0
+	r.setPhase(derivePhase(st.Health, phaseView{Obs: r.obs, Provisioning: provisioning}), now)
+	st.SetCondition(readyCondition(st, err), now)
+}
+
+func (r *Reconciler) setPhase(p state.Phase, now time.Time) {
+	from := r.st.Phase
+	if !r.st.SetPhase(p, now) {
+		return
+	}
+	reason := ""
+	if n := len(r.st.Events); n > 0 {
+		reason = r.st.Events[n-1].Message
+	}
+	if p == state.Unknown {
+		reason = r.st.Observed.Error
+	}
+	fields := []zap.Field{zap.String("from", string(from)), zap.String("to", string(p)), zap.String("reason", reason)}
+	switch p {
+	case state.Degraded, state.RolledBack, state.Held, state.Unknown:
+		r.log.Warn("phase changed", fields...)
+	default:
+		r.log.Info("phase changed", fields...)
+	}
+	if r.opts.Hooks.Phase != nil {
+		r.opts.Hooks.Phase(from, p, reason)
+	}
+}
+
+func addonCondition(sp *spec.Spec, obs *Observed) state.Condition {
+	c := state.Condition{Type: state.CondAddonReady, Status: state.False}
+	a, name := obs.Addon, sp.Addon.Service
+	switch {
+	case obs.AddonConflict != "":
+		c.Reason, c.Message = "NameConflict", obs.AddonConflict
+	case a == nil && obs.Workflow != nil:
+		c.Reason, c.Message = "Creating", fmt.Sprintf("%s: template deployment %s", name, obs.Workflow.Status)
+	case a == nil:
+		c.Reason, c.Message = "NotFound", fmt.Sprintf("%s not found in %s", name, sp.Railway.Environment)
+	case a.LatestDeployment == nil:
+		c.Reason, c.Message = "NotDeployed", fmt.Sprintf("%s (%s) has no deployment", name, a.ServiceID)
+	case a.LatestDeployment.Status.Good():
+		c.Status, c.Reason = state.True, "Found"
+		c.Message = fmt.Sprintf("%s (%s) %s", name, a.ServiceID, a.LatestDeployment.Status)
+	case a.LatestDeployment.Status.InProgress():
+		c.Reason, c.Message = "Deploying", fmt.Sprintf("%s (%s) %s", name, a.ServiceID, a.LatestDeployment.Status)
+	default:
+		c.Reason, c.Message = "DeployFailed", fmt.Sprintf("%s (%s) %s", name, a.ServiceID, a.LatestDeployment.Status)
+	}
+	return c
+}
+
+func variablesCondition(drift []state.DriftItem) state.Condition {
+	var diffs []string
+	for _, d := range drift {
+		if d.Kind == DriftVariable {
+			diffs = append(diffs, d.Service+" "+d.Name)
+		}
+	}
+	if len(diffs) == 0 {
+		return state.Condition{Type: state.CondVariablesInSync, Status: state.True, Reason: "InSync", Message: "every consumer carries the desired variables"}
+	}
+	return state.Condition{Type: state.CondVariablesInSync, Status: state.False, Reason: "Drift",
+		Message: "differs: " + strings.Join(diffs, ", ")}
+}
+
+func redisCondition(round probes.Round) state.Condition {
+	c := state.Condition{Type: state.CondRedisHealthy}
+	switch round.Redis {
+	case probes.VerdictHealthy:
+		c.Status, c.Reason = state.True, "ProbesPassing"
+		if rc, ok := redisCheck(round); ok {
+			c.Message = rc.Message
+		}
+	case probes.VerdictUnhealthy:
+		c.Status, c.Reason, c.Message = state.False, "ProbeFailed", round.Reason
+	default:
+		c.Status, c.Reason, c.Message = state.UnknownStatus, "Inconclusive", round.Reason
+	}
+	return c
+}
+
+func consumersCondition(st *state.State) state.Condition {
+	c := state.Condition{Type: state.CondConsumersHealthy, Status: state.True, Reason: "Healthy", Message: "consumers healthy"}
+	if p := st.LastProbe; p != nil {
+		for _, chk := range p.Checks {
+			if !chk.OK && strings.HasPrefix(chk.Name, "endpoint/") && chk.Step != probes.StepExpect {
+				c.Status, c.Reason, c.Message = state.False, "EndpointFailed", chk.Name+": "+chk.Message
+				return c
+			}
+		}
+	}
+	for _, d := range st.Drift {
+		switch d.Kind {
+		case DriftDeploy:
+			c.Status, c.Reason, c.Message = state.False, "DeployFailed", d.Message
+			return c
+		case DriftLog:
+			c.Status, c.Reason, c.Message = state.False, "LogMissing", d.Service+": "+d.Message
+			return c
+		}
+	}
+	return c
+}
+
+func rolledBackCondition(h state.Health) state.Condition {
+	c := state.Condition{Type: state.CondRolledBack, Status: state.False, Reason: "NotRolledBack", Message: "declared variables in effect"}
+	switch h.Mode {
+	case state.ModeRolledBack:
+		c.Status, c.Reason, c.Message = state.True, "Automatic", h.Decision
+	case state.ModeHeld:
+		c.Status, c.Reason, c.Message = state.True, "Held", h.HoldReason
+	}
+	return c
+}
+
+func readyCondition(st *state.State, err error) state.Condition {
+	c := state.Condition{Type: state.CondReady, Status: state.False, Reason: string(st.Phase)}
+	switch {
+	case err != nil && Classify(err) == ClassPermanent:
+		c.Reason, c.Message = reasonOf(err), err.Error()
+	case err != nil:
+		c.Reason, c.Message = ReasonTransientError, err.Error()+" (retrying)"
+	case len(st.Blocked) > 0:
+		c.Reason, c.Message = "Blocked", st.Blocked[0]
+	case st.Phase == state.Healthy && len(st.Drift) == 0:
+		c.Status, c.Reason, c.Message = state.True, "Reconciled", "in sync and healthy"
+	default:
+		c.Message = "phase " + string(st.Phase)
+	}
+	return c
+}

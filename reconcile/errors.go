@@ -1,0 +1,72 @@
+package reconcile
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/smartlic/reconciler/railway"
+)
+
+// Reasons of a permanent failure (condition Ready=False).
+const (
+	ReasonEnvironmentNotFound = "EnvironmentNotFound"
+	ReasonUnauthorized        = "Unauthorized"
+	ReasonRailwayError        = "RailwayError"
+	ReasonTransientError      = "TransientError"
+)
+
+// PermanentError is a failure that retrying cannot fix: the spec or the
+// credentials must change. The loop stops retrying it until the spec does.
+type PermanentError struct {
+	Reason string
+	Err    error
+}
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Class says what the loop should do after an error.
+type Class int
+
+// Error classes.
+const (
+	// ClassNone: no error.
+	ClassNone Class = iota
+	// ClassTransient: retry with backoff (network, 5xx, 429, budget).
+	ClassTransient
+	// ClassPermanent: stop and say why (bad spec, auth, not found).
+	ClassPermanent
+)
+
+// Classify maps an error from a pass to what the loop should do next.
+func Classify(err error) Class {
+	var pe *PermanentError
+	switch {
+	case err == nil:
+		return ClassNone
+	case errors.As(err, &pe), railway.IsPermanent(err):
+		return ClassPermanent
+	}
+	return ClassTransient
+}
+
+// reasonOf names the condition reason for a failed pass.
+func reasonOf(err error) string {
+	var pe *PermanentError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Reason
+	case errors.Is(err, railway.ErrUnauthorized):
+		return ReasonUnauthorized
+	case railway.IsPermanent(err):
+		return ReasonRailwayError
+	}
+	return ReasonTransientError
+}
+
+func stepError(a Action, err error) error {
+	if a.Service != "" {
+		return fmt.Errorf("%s %s: %w", a.Kind, a.Service, err)
+	}
+	return fmt.Errorf("%s: %w", a.Kind, err)
+}

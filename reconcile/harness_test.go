@@ -1,0 +1,243 @@
+package reconcile_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/smartlic/reconciler/internal/redisserver"
+	"github.com/smartlic/reconciler/internal/redisserver/redistest"
+	"github.com/smartlic/reconciler/probes"
+	"github.com/smartlic/reconciler/railway"
+	"github.com/smartlic/reconciler/railway/railwaytest"
+	"github.com/smartlic/reconciler/reconcile"
+	"github.com/smartlic/reconciler/spec"
+	"github.com/smartlic/reconciler/state"
+)
+
+const testToken = "tok-e2e-7c1f0b9a2d4e6f8a0b1c2d3e"
+
+// clock is a manual clock shared by the simulator and the reconciler.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// sleep advances the clock instead of sleeping.
+func (c *clock) sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.Advance(d)
+	return nil
+}
+
+// env is a Railway simulator with an empty project holding a deployed
+// `backend`, a real redis-server for the addon, and a reconciler wired as
+// the CLI wires it, all on one manual clock.
+type env struct {
+	t         *testing.T
+	clock     *clock
+	sim       *railwaytest.Server
+	redis     *redisserver.Server
+	projectID string
+	envID     string
+	backendID string
+	statePath string
+	spec      *spec.Spec
+	client    *railway.Client
+	store     *state.Store
+	rec       *reconcile.Reconciler
+}
+
+type envOption func(*envConfig)
+
+type envConfig struct {
+	specExtra string
+	wrap      func(reconcile.Railway) reconcile.Railway
+}
+
+func withSpec(extra string) envOption { return func(c *envConfig) { c.specExtra = extra } }
+
+func withRailway(w func(reconcile.Railway) reconcile.Railway) envOption {
+	return func(c *envConfig) { c.wrap = w }
+}
+
+func newEnv(t *testing.T, opts ...envOption) *env {
+	t.Helper()
+	var cfg envConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e := &env{t: t, clock: &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}}
+	e.sim = railwaytest.NewT(t, railwaytest.Options{Now: e.clock.Now, DeployDuration: 20 * time.Second,
+		WorkflowDuration: 10 * time.Second, RateLimit: 1 << 30})
+	e.projectID, e.envID = e.sim.CreateProject("smartlic")
+	e.backendID = e.sim.AddService(e.projectID, "backend", "")
+	e.sim.Deploy(e.envID, e.backendID)
+	e.sim.AddToken(testToken, railwaytest.BearerToken, e.projectID, "")
+	e.redis = redistest.Start(t)
+	e.sim.OnTemplateDeploy(func(string) map[string]string {
+		return map[string]string{"REDISHOST": e.redis.Host(), "REDISPORT": strconv.Itoa(e.redis.Port()), "REDIS_PASSWORD": e.redis.Password()}
+	})
+	e.statePath = filepath.Join(t.TempDir(), "state.json")
+	e.spec = e.parseSpec(cfg.specExtra)
+	e.client = e.newClient()
+	e.open(cfg.wrap)
+	return e
+}
+
+func (e *env) parseSpec(extra string) *spec.Spec {
+	e.t.Helper()
+	doc := fmt.Sprintf(`
+version: 1
+name: smartlic-production
+railway:
+  endpoint: %s
+  projectId: ${TEST_PROJECT_ID}
+  environment: production
+  maxRequestsPerHour: 100000
+addon:
+  service: Redis
+consumers:
+  - service: backend
+    variables:
+      REDIS_URL: ${{Redis.REDIS_URL}}
+health:
+  probeTimeout: 500ms
+state:
+  path: %s
+%s`, e.sim.URL(), e.statePath, extra)
+	env := map[string]string{"TEST_PROJECT_ID": e.projectID}
+	sp, err := spec.Parse("desired.yaml", []byte(doc), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		e.t.Fatalf("spec: %v", err)
+	}
+	return sp
+}
+
+func (e *env) newClient() *railway.Client {
+	c, err := railway.New(railway.Options{Endpoint: e.spec.Railway.Endpoint,
+		Credentials: railway.NewCredentials(railway.BearerToken, "RAILWAY_API_TOKEN", testToken),
+		Logger:      zaptest.NewLogger(e.t).Named("railway"), Now: e.clock.Now, Sleep: e.clock.sleep,
+		MaxRequestsPerHour: e.spec.Railway.MaxRequestsPerHour})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// open (re)builds the reconciler from the state file, as a new process would.
+func (e *env) open(wrap func(reconcile.Railway) reconcile.Railway) {
+	e.t.Helper()
+	if e.store != nil {
+		e.store.Close()
+	}
+	store, err := state.Open(e.statePath, state.Options{Now: e.clock.Now, Holder: "reconcile test"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { store.Close() })
+	st, _, err := store.Load(e.spec.Name)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	prober := probes.NewProber(probes.Options{Logger: zaptest.NewLogger(e.t).Named("probes"), Now: e.clock.Now})
+	e.t.Cleanup(prober.Close)
+	var rw reconcile.Railway = e.client
+	if wrap != nil {
+		rw = wrap(rw)
+	}
+	rec, err := reconcile.New(reconcile.Options{Spec: e.spec, Railway: rw, Prober: prober, Store: store, State: st,
+		Logger: zaptest.NewLogger(e.t), Now: e.clock.Now})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.store, e.rec = store, rec
+}
+
+// converge runs apply and fails the test unless it converges.
+func (e *env) converge() *reconcile.Result {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(e.t.Context(), 30*time.Second)
+	defer cancel()
+	res, err := e.rec.Converge(ctx, reconcile.ConvergeOptions{Interval: 5 * time.Second, Sleep: e.clock.sleep})
+	if err != nil {
+		e.t.Fatalf("converge: %v (phase %s)", err, res.Phase)
+	}
+	return res
+}
+
+// pass runs one apply pass (with a probe round) and advances the clock.
+func (e *env) pass() *reconcile.Result {
+	e.t.Helper()
+	res := e.rec.Pass(e.t.Context(), reconcile.PassOptions{Probe: true})
+	e.clock.Advance(5 * time.Second)
+	return res
+}
+
+func (e *env) backendVars() map[string]string { return e.sim.Variables(e.envID, e.backendID) }
+
+func (e *env) backendDeploys() int { return len(e.sim.Deployments(e.envID, e.backendID)) }
+
+func (e *env) redisServices() int {
+	n := 0
+	for _, name := range e.sim.Services(e.projectID) {
+		if name == "Redis" {
+			n++
+		}
+	}
+	return n
+}
+
+// checkSafety asserts that nothing forbidden was ever sent.
+func (e *env) checkSafety() {
+	e.t.Helper()
+	if f := e.sim.Forbidden(); len(f) > 0 {
+		e.t.Fatalf("forbidden operations sent: %v", f)
+	}
+}
+
+func hasEvent(st *state.State, typ string) bool {
+	for _, e := range st.Events {
+		if e.Type == typ {
+			return true
+		}
+	}
+	return false
+}
+
+func eventTypes(st *state.State) []string {
+	var out []string
+	for _, e := range st.Events {
+		out = append(out, e.Type)
+	}
+	return out
+}
+
+func opNames(reqs []railwaytest.Request) []string {
+	var out []string
+	for _, r := range reqs {
+		out = append(out, r.OperationName)
+	}
+	return out
+}
+
+func planLines(p *reconcile.Plan) string {
+	var b strings.Builder
+	_ = p.WriteText(&b)
+	return b.String()
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,243 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/smartlic/reconciler/probes"
+	"github.com/smartlic/reconciler/railway"
+	"github.com/smartlic/reconciler/spec"
+	"github.com/smartlic/reconciler/state"
+)
+
+// Observed is everything one observation learned. It is never modified
+// after it is built.
+type Observed struct {
+	At time.Time
+	// Err is set when the Railway read failed or was incomplete. Then only
+	// Round may be trusted: nothing is created or corrected on it.
+	Err error
+
+	ProjectID     string
+	EnvironmentID string
+	// Addon is the Redis service instance, nil when absent.
+	Addon *railway.ServiceInstance
+	// AddonConflict explains why a service named like the addon is not
+	// taken for it (its image is not Redis).
+	AddonConflict string
+	// Consumers maps each consumer's service name to what was observed.
+	Consumers map[string]ConsumerObs
+	// Workflow is the status of the in-flight template deployment, when the
+	// state tracks one.
+	Workflow *railway.WorkflowResult
+	// Logs holds one check per log expectation that could be evaluated.
+	Logs []probes.Check
+	// Resolved is set when the ids were (re)resolved during this
+	// observation; the pass caches them in the state.
+	Resolved *state.Resolved
+}
+
+// noWorkflow stands for a template deployment that returned no workflow id.
+const noWorkflow = "none"
+
+// observeInput is the part of the state an observation needs, copied under
+// the lock so that the observation itself runs without it.
+type observeInput struct {
+	Railway        state.Resolved
+	AddonServiceID string
+	WorkflowID     string
+}
+
+func observeInputOf(st *state.State) observeInput {
+	return observeInput{Railway: st.Railway, AddonServiceID: st.Addon.ServiceID, WorkflowID: st.Addon.WorkflowID}
+}
+
+// ConsumerObs is one consumer as observed.
+type ConsumerObs struct {
+	ID string
+	// Instance is nil when the service does not exist in the environment.
+	Instance *railway.ServiceInstance
+	// Vars are the raw (unrendered) variables.
+	Vars map[string]string
+}
+
+// ids is the resolved identity of the spec's environment and services.
+type ids struct {
+	project, env string
+	services     map[string]string // name → id
+}
+
+// observe reads Railway once (plus, only when the cache is cold or stale,
+// the project's ids and the in-flight workflow). It never fails: a failed
+// read is recorded in Observed.Err.
+func (r *Reconciler) observe(ctx context.Context, sp *spec.Spec, in observeInput) *Observed {
+	obs := &Observed{At: r.now(), ProjectID: sp.Railway.ProjectID, Consumers: map[string]ConsumerObs{}}
+	id, env, err := r.readEnvironment(ctx, sp, in.Railway, obs)
+	if err != nil {
+		obs.Err = err
+		return obs
+	}
+	obs.EnvironmentID = id.env
+	r.fillAddon(obs, sp, in.AddonServiceID, env)
+	r.fillConsumers(obs, sp, id, env)
+	if wf := in.WorkflowID; wf != "" && wf != noWorkflow && obs.Addon == nil {
+		res, err := r.opts.Railway.WorkflowStatus(ctx, wf)
+		if err != nil {
+			obs.Err = fmt.Errorf("reading workflow %s: %w", wf, err)
+			return obs
+		}
+		obs.Workflow = &res
+	}
+	obs.Logs = r.checkLogs(ctx, sp, obs)
+	return obs
+}
+
+// readEnvironment resolves ids (from the cache when it matches the spec)
+// and reads the environment in one request. A not-found answer with cached
+// ids refreshes them once.
+func (r *Reconciler) readEnvironment(ctx context.Context, sp *spec.Spec, cache state.Resolved, obs *Observed) (ids, *railway.Observation, error) {
+	id, cached := cachedIDs(sp, cache)
+	if !cached {
+		var err error
+		if id, err = r.resolve(ctx, sp, obs); err != nil {
+			return ids{}, nil, err
+		}
+	}
+	env, err := r.opts.Railway.Observe(ctx, id.project, id.env, serviceIDs(sp, id))
+	if cached && errors.Is(err, railway.ErrNotFound) {
+		if id, err = r.resolve(ctx, sp, obs); err != nil {
+			return ids{}, nil, err
+		}
+		env, err = r.opts.Railway.Observe(ctx, id.project, id.env, serviceIDs(sp, id))
+	}
+	if err != nil {
+		return ids{}, nil, fmt.Errorf("observing railway: %w", err)
+	}
+	if stale := renamed(sp, id, env); stale {
+		// A consumer was recreated under a new id: its variables were read
+		// under the old one. Refresh and read again rather than guess.
+		if id, err = r.resolve(ctx, sp, obs); err != nil {
+			return ids{}, nil, err
+		}
+		if env, err = r.opts.Railway.Observe(ctx, id.project, id.env, serviceIDs(sp, id)); err != nil {
+			return ids{}, nil, fmt.Errorf("observing railway: %w", err)
+		}
+	}
+	return id, env, nil
+}
+
+// cachedIDs returns the ids cached in the state when they cover the spec.
+func cachedIDs(sp *spec.Spec, c state.Resolved) (ids, bool) {
+	id := ids{project: c.ProjectID, env: c.EnvironmentID, services: c.Services}
+	if c.ProjectID != sp.Railway.ProjectID || c.Environment != sp.Railway.Environment || c.EnvironmentID == "" {
+		return id, false
+	}
+	for _, cs := range sp.Consumers {
+		if c.Services[cs.Service] == "" {
+			return id, false
+		}
+	}
+	return id, true
+}
+
+// resolve reads the project and records the environment and service ids
+// in obs.Resolved.
+func (r *Reconciler) resolve(ctx context.Context, sp *spec.Spec, obs *Observed) (ids, error) {
+	p, err := r.opts.Railway.Project(ctx, sp.Railway.ProjectID)
+	if err != nil {
+		return ids{}, fmt.Errorf("reading project %s: %w", sp.Railway.ProjectID, err)
+	}
+	envIdx := slices.IndexFunc(p.Environments, func(e railway.Environment) bool {
+		return e.ID == sp.Railway.Environment || e.Name == sp.Railway.Environment
+	})
+	if envIdx < 0 {
+		return ids{}, &PermanentError{Reason: ReasonEnvironmentNotFound,
+			Err: fmt.Errorf("environment %q not found in project %s", sp.Railway.Environment, sp.Railway.ProjectID)}
+	}
+	id := ids{project: p.ID, env: p.Environments[envIdx].ID, services: map[string]string{}}
+	for _, s := range p.Services {
+		id.services[s.Name] = s.ID
+	}
+	obs.Resolved = &state.Resolved{ProjectID: p.ID, Environment: sp.Railway.Environment, EnvironmentID: id.env, Services: id.services}
+	return id, nil
+}
+
+// serviceIDs lists the ids of the consumers whose variables to read.
+func serviceIDs(sp *spec.Spec, id ids) []string {
+	var out []string
+	for _, c := range sp.Consumers {
+		if sid := id.services[c.Service]; sid != "" {
+			out = append(out, sid)
+		}
+	}
+	return out
+}
+
+// renamed reports whether a consumer's instance carries another id than
+// the one its variables were read under.
+func renamed(sp *spec.Spec, id ids, env *railway.Observation) bool {
+	for _, c := range sp.Consumers {
+		in, ok := env.Instance(c.Service)
+		if ok && id.services[c.Service] != "" && in.ServiceID != id.services[c.Service] {
+			return true
+		}
+	}
+	return false
+}
+
+// fillAddon finds the addon: by the id stored in the state first, then by
+// name (adoption) when the image looks like Redis or is unknown.
+func (r *Reconciler) fillAddon(obs *Observed, sp *spec.Spec, sid string, env *railway.Observation) {
+	if sid != "" {
+		if in, ok := env.InstanceByID(sid); ok {
+			obs.Addon = &in
+			return
+		}
+	}
+	in, ok := env.Instance(sp.Addon.Service)
+	if !ok {
+		return
+	}
+	img := strings.ToLower(in.Image)
+	if img != "" && !strings.Contains(img, "redis") && !strings.Contains(img, "valkey") {
+		obs.AddonConflict = fmt.Sprintf("service %s exists but runs image %q, not Redis", in.ServiceName, in.Image)
+		return
+	}
+	obs.Addon = &in
+}
+
+func (r *Reconciler) fillConsumers(obs *Observed, sp *spec.Spec, id ids, env *railway.Observation) {
+	for _, c := range sp.Consumers {
+		co := ConsumerObs{ID: id.services[c.Service]}
+		if in, ok := env.Instance(c.Service); ok {
+			co.Instance, co.ID = &in, in.ServiceID
+			co.Vars = env.Variables[in.ServiceID]
+			if co.Vars == nil {
+				co.Vars = map[string]string{}
+			}
+		}
+		obs.Consumers[c.Service] = co
+	}
+}
+
+// checkLogs evaluates each log expectation against its consumer's latest
+// deployment, when that deployment is up. The log checker caches and paces
+// itself, so this costs a Railway request only while a line is awaited.
+func (r *Reconciler) checkLogs(ctx context.Context, sp *spec.Spec, obs *Observed) []probes.Check {
+	if r.opts.Logs == nil {
+		return nil
+	}
+	var out []probes.Check
+	for _, exp := range sp.Health.Logs {
+		co := obs.Consumers[exp.Service]
+		if co.Instance == nil || co.Instance.LatestDeployment == nil || !co.Instance.LatestDeployment.Status.Good() {
+			continue
+		}
+		out = append(out, r.opts.Logs.Check(ctx, exp, *co.Instance.LatestDeployment))
+	}
+	return out
+}

@@ -1,0 +1,199 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/smartlic/reconciler/probes"
+	"github.com/smartlic/reconciler/spec"
+	"github.com/smartlic/reconciler/state"
+)
+
+// Options configure a Reconciler.
+type Options struct {
+	Spec    *spec.Spec
+	Railway Railway
+	Prober  Prober
+	// Logs checks log expectations; nil skips them.
+	Logs LogChecker
+	// Store persists the state; nil writes nothing (plan, dry runs).
+	Store Store
+	// State is the loaded state; nil starts fresh.
+	State  *state.State
+	Logger *zap.Logger
+	// Now is the clock; typically replaced in tests. Default time.Now.
+	Now   func() time.Time
+	Hooks Hooks
+	// InsideRailway says the reconciler runs in the project's own network,
+	// where the addon's private REDIS_URL is reachable.
+	InsideRailway bool
+	// Requests reports the Railway request counter and the last
+	// X-RateLimit-Remaining (-1 unknown), recorded in the state; optional.
+	Requests func() (total int64, remaining int)
+}
+
+func (o *Options) validate() error {
+	switch {
+	case o.Spec == nil:
+		return errors.New("reconcile: no spec")
+	case o.Railway == nil:
+		return errors.New("reconcile: no railway client")
+	case o.Prober == nil:
+		return errors.New("reconcile: no prober")
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return nil
+}
+
+// Reconciler converges one spec. Its methods are safe for concurrent use:
+// Pass (the reconcile schedule) and Round (the probe schedule) run side by
+// side; a rollback decided by a round preempts a pass in flight.
+type Reconciler struct {
+	opts Options
+	log  *zap.Logger
+
+	// mu guards everything below and serialises every Railway write.
+	mu       sync.Mutex
+	spec     *spec.Spec
+	st       *state.State
+	obs      obsState
+	lastObs  *Observed
+	lastPlan *Plan
+	url      urlCache
+	reqBase  int64
+
+	// writes counts Railway writes; a pass whose observation predates a
+	// write re-observes rather than act on what it no longer describes.
+	writes uint64
+
+	// cmu guards cancelAct (the cancel of the pass currently acting) and
+	// preempting (rounds waiting for the lock to write).
+	cmu        sync.Mutex
+	cancelAct  context.CancelFunc
+	preempting int
+}
+
+// New returns a reconciler; it makes no call.
+func New(opts Options) (*Reconciler, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	st := opts.State
+	if st == nil {
+		st = state.New(opts.Spec.Name, opts.Now())
+	}
+	r := &Reconciler{opts: opts, log: opts.Logger.Named("reconcile"), spec: opts.Spec, st: st}
+	if opts.Requests != nil {
+		r.reqBase, _ = opts.Requests()
+		r.reqBase -= st.Observed.Requests
+	}
+	return r, nil
+}
+
+// SetSpec replaces the spec from the next pass or round on (live reload).
+func (r *Reconciler) SetSpec(sp *spec.Spec) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.spec = sp
+}
+
+// Spec returns the spec in use.
+func (r *Reconciler) Spec() *spec.Spec {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.spec
+}
+
+// State returns a copy of the current state.
+func (r *Reconciler) State() *state.State {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.st.Clone()
+}
+
+func (r *Reconciler) now() time.Time { return r.opts.Now() }
+
+// lockPreempting takes the lock, first cancelling the act step of a pass in
+// flight so that a rollback never waits behind retries of other writes.
+func (r *Reconciler) lockPreempting() {
+	r.cmu.Lock()
+	r.preempting++
+	if r.cancelAct != nil {
+		r.cancelAct()
+	}
+	r.cmu.Unlock()
+	r.mu.Lock()
+	r.cmu.Lock()
+	r.preempting--
+	r.cmu.Unlock()
+}
+
+// preemptible derives the context of an act step that lockPreempting may
+// cancel; call the returned func when the step ends.
+func (r *Reconciler) preemptible(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	r.cmu.Lock()
+	r.cancelAct = cancel
+	if r.preempting > 0 {
+		cancel() // a round is already waiting to write
+	}
+	r.cmu.Unlock()
+	return ctx, func() {
+		r.cmu.Lock()
+		r.cancelAct = nil
+		r.cmu.Unlock()
+		cancel()
+	}
+}
+
+// record adds events to the state, logs them and calls the hook.
+func (r *Reconciler) record(evs ...state.Event) {
+	for _, e := range evs {
+		r.st.AddEvent(e)
+		r.logEvent(e)
+		if r.opts.Hooks.Event != nil {
+			r.opts.Hooks.Event(e)
+		}
+	}
+}
+
+func (r *Reconciler) logEvent(e state.Event) {
+	fields := []zap.Field{zap.String("event", e.Type), zap.String("reason", e.Message)}
+	switch e.Type {
+	case EventDegraded, EventRolledBack, EventHeld, EventRecoveryInterrupted, EventDeployFailed,
+		EventAddonCreateFailed, EventAddonMissing, EventObservationFailed:
+		r.log.Warn("reconciler event", fields...)
+	default:
+		r.log.Info("reconciler event", fields...)
+	}
+}
+
+// persist saves the state when there is a store.
+func (r *Reconciler) persist() error {
+	if r.opts.Store == nil {
+		return nil
+	}
+	if r.opts.Requests != nil {
+		total, remaining := r.opts.Requests()
+		r.st.Observed.Requests = total - r.reqBase
+		r.st.Observed.RateLimitRemaining = remaining
+	}
+	r.st.SpecHash = r.spec.Hash
+	return r.opts.Store.Save(r.st)
+}
+
+// roundConfig is the probe configuration for the current mode.
+func (r *Reconciler) roundConfig(sp *spec.Spec, url spec.Secret) probes.RoundConfig {
+	m := r.st.Health.Mode
+	return probes.RoundConfig{Name: sp.Name, Health: sp.Health, RedisURL: url,
+		RolledBack: m == state.ModeRolledBack || m == state.ModeHeld}
+}

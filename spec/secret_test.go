@@ -1,0 +1,102 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+	"gopkg.in/yaml.v3"
+)
+
+const hidden = "redis://default:hunter2@redis.internal:6379"
+
+// leakChecks renders v every way a value can leave the process.
+func leakChecks(t *testing.T, v any) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%T"} {
+		out[verb] = fmt.Sprintf(verb, v)
+	}
+	out["Sprint"] = fmt.Sprint(v)
+	out["Sprintln"] = fmt.Sprintln(v)
+	j, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("json: %v", err)
+	}
+	out["json"] = string(j)
+	y, err := yaml.Marshal(v)
+	if err != nil {
+		t.Fatalf("yaml: %v", err)
+	}
+	out["yaml"] = string(y)
+	for name, enc := range map[string]zapcore.Encoder{
+		"zap json":    zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()),
+		"zap console": zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()),
+	} {
+		var buf bytes.Buffer
+		log := zap.New(zapcore.NewCore(enc, zapcore.AddSync(&buf), zap.DebugLevel))
+		log.Info("value", zap.Any("any", v), zap.Reflect("reflect", v))
+		if s, ok := v.(fmt.Stringer); ok {
+			log.Info("value", zap.Stringer("stringer", s))
+		}
+		log.Sugar().Infow("value", "kv", v)
+		log.Sugar().Infof("value %v %+v", v, v)
+		out[name] = buf.String()
+	}
+	core, logs := observer.New(zap.DebugLevel)
+	zap.New(core).Info("value", zap.Any("any", v), zap.Reflect("reflect", v))
+	for _, e := range logs.All() {
+		for k, f := range e.ContextMap() {
+			out["zap observer "+k] = fmt.Sprint(f)
+		}
+	}
+	return out
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	s := NewSecret(hidden)
+	for _, v := range []any{s, &s, []Secret{s}, map[string]Secret{"k": s}, struct{ URL Secret }{s}} {
+		for how, got := range leakChecks(t, v) {
+			if strings.Contains(got, "hunter2") || strings.Contains(got, "redis.internal") {
+				t.Errorf("%T through %s leaks: %s", v, how, got)
+			}
+		}
+	}
+	if s.Value() != hidden || s.IsZero() || !NewSecret("").IsZero() {
+		t.Error("Value/IsZero broken")
+	}
+	if got := fmt.Sprint(NewSecret("")); got != "" {
+		t.Errorf("empty secret prints %q", got)
+	}
+}
+
+func TestSpecNeverPrintsSecrets(t *testing.T) {
+	s, err := Load("testdata/valid-full.yaml", lookup(testEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for how, got := range leakChecks(t, s) {
+		for _, secret := range []string{redisPassword, webhookToken} {
+			if strings.Contains(got, secret) {
+				t.Errorf("spec through %s leaks %q", how, secret)
+			}
+		}
+	}
+}
+
+func TestErrorsNeverPrintSecrets(t *testing.T) {
+	env := map[string]string{"RAILWAY_PROJECT_ID": "p", "URL": "http://x:" + redisPassword + "@h/" + webhookToken}
+	doc := minimal + "health:\n  redis:\n    url: ${URL}\nreport:\n  sinks:\n    - webhook: ftp://u:" + webhookToken + "@h\n"
+	_, err := Parse("d.yaml", []byte(doc), lookup(env))
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	if strings.Contains(err.Error(), redisPassword) || strings.Contains(err.Error(), webhookToken) {
+		t.Errorf("errors leak a secret:\n%v", err)
+	}
+}
