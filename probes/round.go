@@ -36,8 +36,11 @@ type RoundConfig struct {
 	// REDIS_URL. Empty means unknown: the Redis check is then inconclusive,
 	// never unhealthy, so that nothing is rolled back on a guess.
 	RedisURL spec.Secret
-	// RolledBack skips the endpoints' expect checks (CONTRACT section 5).
-	RolledBack bool
+	// SkipExpect skips the endpoints' expect checks (only their HTTP status
+	// counts): while rolled back (CONTRACT section 5), before the consumers
+	// are bound, and while a deploy the operator started is rolling out —
+	// whenever the apps are not meant to report Redis connected.
+	SkipExpect bool
 }
 
 // Prober runs probe rounds. It keeps one RedisProbe for the current Redis
@@ -94,7 +97,7 @@ func (p *Prober) Round(ctx context.Context, cfg RoundConfig) Round {
 		results <- indexedCheck{0, c}
 	}
 	for i, ep := range eps {
-		go func() { results <- indexedCheck{i + 1, p.endpoints.Probe(ctx, ep, cfg.RolledBack)} }()
+		go func() { results <- indexedCheck{i + 1, p.endpoints.Probe(ctx, ep, cfg.SkipExpect)} }()
 	}
 	checks := collect(results, 1+len(eps), timeout+RoundMargin)
 	fillLate(checks, eps, timeout)

@@ -86,7 +86,7 @@ func TestRoundHealthyAndRolledBack(t *testing.T) {
 	if len(r.Checks) != 2 || r.Checks[0].Name != "redis" || r.Checks[1].Name != "endpoint/backend" {
 		t.Fatalf("checks %+v", r.Checks)
 	}
-	cfg.RolledBack = true
+	cfg.SkipExpect = true
 	r = p.Round(t.Context(), cfg)
 	if r.Redis != VerdictHealthy || !r.ConsumersHealthy || r.Reason != "" {
 		t.Errorf("rolled back: got %v consumers=%v reason %q", r.Redis, r.ConsumersHealthy, r.Reason)

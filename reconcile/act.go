@@ -96,7 +96,11 @@ func (r *Reconciler) setVariables(ctx context.Context, sp *spec.Spec, a Action, 
 	}
 	r.st.Owed = slices.DeleteFunc(r.st.Owed, func(s string) bool { return s == a.Service })
 	r.noteWritten(a)
-	r.record(state.Event{At: now, Type: EventVariablesSet, Message: describeSet(a)})
+	typ := EventVariablesSet
+	if a.Correction {
+		typ = EventVariablesCorrected
+	}
+	r.record(state.Event{At: now, Type: typ, Message: describeSet(a)})
 	return r.persist()
 }
 

@@ -16,12 +16,16 @@ const (
 	EventAddonAdopted      = "AddonAdopted"
 	EventAddonCreateFailed = "AddonCreateFailed"
 	EventAddonMissing      = "AddonMissing"
-	EventVariablesSet      = "VariablesSet"
-	EventDeploying         = "Deploying"
-	EventDeployed          = "Deployed"
-	EventDeployFailed      = "DeployFailed"
-	EventObservationFailed = "ObservationFailed"
-	EventObservationOK     = "ObservationRecovered"
+	// EventVariablesSet records a write that binds the consumers or carries
+	// out a rollback or roll forward; EventVariablesCorrected one that undoes
+	// drift (someone changed a declared variable).
+	EventVariablesSet       = "VariablesSet"
+	EventVariablesCorrected = "VariablesCorrected"
+	EventDeploying          = "Deploying"
+	EventDeployed           = "Deployed"
+	EventDeployFailed       = "DeployFailed"
+	EventObservationFailed  = "ObservationFailed"
+	EventObservationOK      = "ObservationRecovered"
 )
 
 // workflowGrace is how long a completed template deployment may take to

@@ -31,7 +31,7 @@ func (r *Reconciler) summarize(sp *spec.Spec, obs *Observed, round *probes.Round
 	}
 	st.SetCondition(consumersCondition(st), now)
 	st.SetCondition(rolledBackCondition(st.Health), now)
-	provisioning := r.lastPlan != nil && len(r.lastPlan.Waiting) > 0
+	provisioning := len(st.Deploys) > 0 || len(st.Owed) > 0 || r.lastPlan != nil && len(r.lastPlan.Waiting) > 0
 	r.setPhase(derivePhase(st.Health, phaseView{Obs: r.obs, Provisioning: provisioning}), now)
 	st.SetCondition(readyCondition(st, err), now)
 }
@@ -41,13 +41,7 @@ func (r *Reconciler) setPhase(p state.Phase, now time.Time) {
 	if !r.st.SetPhase(p, now) {
 		return
 	}
-	reason := ""
-	if n := len(r.st.Events); n > 0 {
-		reason = r.st.Events[n-1].Message
-	}
-	if p == state.Unknown {
-		reason = r.st.Observed.Error
-	}
+	reason := r.phaseReason(p)
 	fields := []zap.Field{zap.String("from", string(from)), zap.String("to", string(p)), zap.String("reason", reason)}
 	switch p {
 	case state.Degraded, state.RolledBack, state.Held, state.Unknown:
@@ -162,4 +156,23 @@ func readyCondition(st *state.State, err error) state.Condition {
 		c.Message = "phase " + string(st.Phase)
 	}
 	return c
+}
+
+// phaseReason says why the phase is p: the decision, hold or failure behind
+// it, else the latest event.
+func (r *Reconciler) phaseReason(p state.Phase) string {
+	h := r.st.Health
+	switch {
+	case p == state.Unknown:
+		return r.st.Observed.Error
+	case p == state.Held:
+		return h.HoldReason
+	case p == state.RolledBack && h.Decision != "":
+		return h.Decision
+	case p == state.Degraded:
+		return "redis unhealthy: " + h.LastReason
+	case len(r.st.Events) > 0:
+		return r.st.Events[len(r.st.Events)-1].Message
+	}
+	return ""
 }

@@ -216,8 +216,9 @@ func (d *differ) consumer(c spec.Consumer, co ConsumerObs) {
 		d.plan.Waiting = append(d.plan.Waiting, fmt.Sprintf("binding %s once addon %s is up and one probe round is healthy", c.Service, d.Spec.Addon.Service))
 		return
 	}
+	reason := d.deployReason()
 	d.add(Action{Kind: ActSetVariables, Service: c.Service, ServiceID: co.ID, Set: set,
-		Changes: changesFor(set, co.Vars), Reason: d.deployReason()})
+		Changes: changesFor(set, co.Vars), Reason: reason, Correction: reason == reasonCorrection})
 	if c.Deploy {
 		d.add(Action{Kind: ActDeploy, Service: c.Service, ServiceID: co.ID, Reason: d.deployReason()})
 	}
@@ -239,8 +240,11 @@ func (d *differ) deployReason() string {
 	case len(d.State.Owed) > 0:
 		return "rolled forward"
 	}
-	return "variables changed"
+	return reasonCorrection
 }
+
+// reasonCorrection is the reason of a write that undoes drift.
+const reasonCorrection = "variables changed"
 
 // owedDeploys plans the deploys owed from earlier passes: variables written
 // but the deploy never started (the process died in between).

@@ -79,6 +79,9 @@ func TestHandEditedVariableIsRestoredWithOneDeploy(t *testing.T) {
 	if n := e.backendDeploys() - deploys; n != 1 {
 		t.Fatalf("%d deploys for one correction, want 1", n)
 	}
+	if !hasEvent(e.rec.State(), reconcile.EventVariablesCorrected) {
+		t.Fatalf("the correction is not recorded as one: %v", eventTypes(e.rec.State()))
+	}
 	e.checkSafety()
 }
 

@@ -236,3 +236,30 @@ func TestDerivePhase(t *testing.T) {
 		}
 	}
 }
+
+func TestExpectChecksCountOnlyWhileBoundAndSettled(t *testing.T) {
+	sp := fixture(t)
+	tests := []struct {
+		name string
+		edit func(*state.State)
+		skip bool
+	}{
+		{"unbound", func(s *state.State) { s.Health.Mode = state.Unbound }, true},
+		{"bound and settled", func(s *state.State) { s.Health.Mode = state.Bound }, false},
+		{"bound, deploy rolling out", func(s *state.State) {
+			s.Health.Mode = state.Bound
+			s.TrackDeploy("backend", &state.Deploy{DeploymentID: "d1"})
+		}, true},
+		{"bound, writes owed", func(s *state.State) { s.Health.Mode, s.Owed = state.Bound, []string{"backend"} }, true},
+		{"rolled back", func(s *state.State) { s.Health.Mode = state.ModeRolledBack }, true},
+		{"held", func(s *state.State) { s.Health.Mode = state.ModeHeld }, true},
+	}
+	for _, tt := range tests {
+		st := state.New("x", t0)
+		tt.edit(st)
+		r := &Reconciler{st: st}
+		if got := r.roundConfig(sp, spec.Secret{}).SkipExpect; got != tt.skip {
+			t.Errorf("%s: SkipExpect = %v, want %v", tt.name, got, tt.skip)
+		}
+	}
+}

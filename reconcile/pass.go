@@ -43,7 +43,7 @@ func (res *Result) Converged() bool {
 func (r *Reconciler) Pass(ctx context.Context, po PassOptions) *Result {
 	for attempt := 0; ; attempt++ {
 		r.mu.Lock()
-		sp, in, writes := r.spec, observeInputOf(r.st), r.writes
+		sp, in, writes := r.spec.Load(), observeInputOf(r.st), r.writes
 		r.mu.Unlock()
 
 		obs := r.observe(ctx, sp, in)

@@ -37,6 +37,9 @@ type Action struct {
 	Set     map[string]string `json:"-"`
 	Changes []Change          `json:"changes,omitempty"`
 	Reason  string            `json:"reason"`
+	// Correction marks a write that undoes drift, as opposed to one that
+	// binds the consumers or carries out a rollback or roll forward.
+	Correction bool `json:"correction,omitempty"`
 }
 
 // Change describes one variable write. From and To are masked

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -61,9 +62,12 @@ type Reconciler struct {
 	opts Options
 	log  *zap.Logger
 
+	// spec is swapped whole by SetSpec, never under mu, so a reload never
+	// waits behind a pass's writes.
+	spec atomic.Pointer[spec.Spec]
+
 	// mu guards everything below and serialises every Railway write.
 	mu       sync.Mutex
-	spec     *spec.Spec
 	st       *state.State
 	obs      obsState
 	lastObs  *Observed
@@ -91,7 +95,8 @@ func New(opts Options) (*Reconciler, error) {
 	if st == nil {
 		st = state.New(opts.Spec.Name, opts.Now())
 	}
-	r := &Reconciler{opts: opts, log: opts.Logger.Named("reconcile"), spec: opts.Spec, st: st}
+	r := &Reconciler{opts: opts, log: opts.Logger.Named("reconcile"), st: st}
+	r.spec.Store(opts.Spec)
 	if opts.Requests != nil {
 		r.reqBase, _ = opts.Requests()
 		r.reqBase -= st.Observed.Requests
@@ -100,18 +105,10 @@ func New(opts Options) (*Reconciler, error) {
 }
 
 // SetSpec replaces the spec from the next pass or round on (live reload).
-func (r *Reconciler) SetSpec(sp *spec.Spec) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.spec = sp
-}
+func (r *Reconciler) SetSpec(sp *spec.Spec) { r.spec.Store(sp) }
 
 // Spec returns the spec in use.
-func (r *Reconciler) Spec() *spec.Spec {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.spec
-}
+func (r *Reconciler) Spec() *spec.Spec { return r.spec.Load() }
 
 // State returns a copy of the current state.
 func (r *Reconciler) State() *state.State {
@@ -187,13 +184,16 @@ func (r *Reconciler) persist() error {
 		r.st.Observed.Requests = total - r.reqBase
 		r.st.Observed.RateLimitRemaining = remaining
 	}
-	r.st.SpecHash = r.spec.Hash
+	r.st.SpecHash = r.spec.Load().Hash
 	return r.opts.Store.Save(r.st)
 }
 
-// roundConfig is the probe configuration for the current mode.
+// roundConfig is the probe configuration for the current mode. The
+// endpoints' expect checks count only while the consumers are bound and no
+// deploy the operator started is rolling out: before binding, while rolled
+// back, and while the previous deployment still serves, the apps rightly
+// report Redis as disabled, and that must not read as a Redis failure.
 func (r *Reconciler) roundConfig(sp *spec.Spec, url spec.Secret) probes.RoundConfig {
-	m := r.st.Health.Mode
-	return probes.RoundConfig{Name: sp.Name, Health: sp.Health, RedisURL: url,
-		RolledBack: m == state.ModeRolledBack || m == state.ModeHeld}
+	skip := r.st.Health.Mode != state.Bound || len(r.st.Deploys) > 0 || len(r.st.Owed) > 0
+	return probes.RoundConfig{Name: sp.Name, Health: sp.Health, RedisURL: url, SkipExpect: skip}
 }

@@ -20,7 +20,7 @@ import (
 // writes, if any.
 func (r *Reconciler) Round(ctx context.Context) (probes.Round, error) {
 	r.mu.Lock()
-	sp := r.spec
+	sp := r.spec.Load()
 	cfg := r.roundConfig(sp, r.cachedURL(sp))
 	r.mu.Unlock()
 
@@ -35,8 +35,11 @@ func (r *Reconciler) Round(ctx context.Context) (probes.Round, error) {
 		err = r.carryOut(ctx, sp, decisions, now)
 	}
 	r.summarize(sp, nil, &round, err, now)
-	if perr := r.persist(); perr != nil && err == nil {
-		err = perr
+	if perr := r.persist(); perr != nil {
+		r.log.Warn("saving the state after a probe round failed", zap.Error(perr))
+		if err == nil {
+			err = perr
+		}
 	}
 	return round, err
 }
@@ -131,7 +134,7 @@ func (r *Reconciler) RollForward(ctx context.Context) error {
 func (r *Reconciler) manual(ctx context.Context, in Input) error {
 	r.lockPreempting()
 	defer r.mu.Unlock()
-	sp, now := r.spec, r.now()
+	sp, now := r.spec.Load(), r.now()
 	in.Known = r.obs == obsOK
 	h, ds, evs := Step(r.st.Health, sp.Rollback, in, now)
 	if len(ds) == 0 {

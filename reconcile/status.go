@@ -82,9 +82,7 @@ func StatusOf(st *state.State) Status {
 
 // Status returns the current status document.
 func (r *Reconciler) Status() Status {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return StatusOf(r.st)
+	return StatusOf(r.State())
 }
 
 func nonNil[T any](s []T) []T {

@@ -81,7 +81,7 @@ func Run(ctx context.Context, o Options) int {
 	root := newRoot(app)
 	root.SetArgs(o.Args)
 	cmd, err := root.ExecuteContextC(ctx)
-	code := report(app.Stderr, cmd, err, app.ran)
+	code := exitCode(app.Stderr, cmd, err, app.ran)
 	if app.Logger != nil {
 		_ = app.Logger.Sync() // stderr often cannot sync; nothing is lost
 	}

@@ -223,7 +223,7 @@ func TestReport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var stderr bytes.Buffer
-		if code := report(&stderr, root, tt.err, tt.ran); code != tt.code || stderr.String() != tt.stderr {
+		if code := exitCode(&stderr, root, tt.err, tt.ran); code != tt.code || stderr.String() != tt.stderr {
 			t.Errorf("%s: code %d, stderr %q", tt.name, code, stderr.String())
 		}
 	}

@@ -53,11 +53,11 @@ type usageError struct {
 func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
 
-// report prints err on stderr and returns the exit code it maps to. cmd is
+// exitCode prints err on stderr and returns the exit code it maps to. cmd is
 // the command that ran (or failed to parse); ran tells whether its RunE was
 // reached, so that cobra's untyped parsing errors (unknown command, wrong
 // arguments, missing required flag) count as usage errors.
-func report(stderr io.Writer, cmd *cobra.Command, err error, ran bool) int {
+func exitCode(stderr io.Writer, cmd *cobra.Command, err error, ran bool) int {
 	if err == nil {
 		return ExitOK
 	}

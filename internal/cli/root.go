@@ -10,7 +10,15 @@ import (
 // newXxxCmd(app *App) *cobra.Command in its own file and list it here.
 var commands = []func(*App) *cobra.Command{
 	newValidateCmd,
+	newDemoCmd,
 	newVersionCmd,
+	newPlanCmd,
+	newApplyCmd,
+	newStatusCmd,
+	newRollbackCmd,
+	newRollforwardCmd,
+	newReportCmd,
+	newRunCmd,
 }
 
 const rootLong = `reconciler keeps a Redis addon on Railway provisioned, wired into the

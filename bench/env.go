@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/smartlic/reconciler/internal/redisserver"
+	"github.com/smartlic/reconciler/railway/railwaytest"
+)
+
+// benchToken is the throwaway token registered in the simulator.
+const benchToken = "tok-bench-3f9a1c7e5b2d4f6a8c0e"
+
+// declaredURL is the consumer's declared REDIS_URL.
+const declaredURL = "${{Redis.REDIS_URL}}"
+
+// env is a simulator holding a project with a deployed `backend`, a real
+// redis-server the addon will be bound to, and a spec file for them.
+type env struct {
+	sim       *railwaytest.Server
+	redis     *redisserver.Server
+	projectID string
+	envID     string
+	backendID string
+	dir       string
+	specPath  string
+	statePath string
+	vars      map[string]string
+}
+
+func newEnv(ctx context.Context) (*env, error) {
+	dir, err := os.MkdirTemp("", "reconciler-bench-")
+	if err != nil {
+		return nil, err
+	}
+	e := &env{dir: dir, specPath: filepath.Join(dir, "desired.yaml"), statePath: filepath.Join(dir, "state.json")}
+	e.sim, err = railwaytest.New(railwaytest.Options{DeployDuration: 500 * time.Millisecond,
+		WorkflowDuration: 500 * time.Millisecond, RateLimit: 1 << 30})
+	if err != nil {
+		e.close()
+		return nil, err
+	}
+	e.projectID, e.envID = e.sim.CreateProject("smartlic")
+	e.backendID = e.sim.AddService(e.projectID, "backend", "")
+	e.sim.Deploy(e.envID, e.backendID)
+	e.sim.AddToken(benchToken, railwaytest.BearerToken, e.projectID, "")
+	e.redis, err = redisserver.Start(ctx, redisserver.Options{})
+	if err != nil {
+		e.close()
+		return nil, fmt.Errorf("starting redis-server: %w", err)
+	}
+	e.sim.OnTemplateDeploy(func(string) map[string]string {
+		return map[string]string{"REDISHOST": e.redis.Host(), "REDISPORT": strconv.Itoa(e.redis.Port()), "REDIS_PASSWORD": e.redis.Password()}
+	})
+	e.vars = map[string]string{"RAILWAY_API_TOKEN": benchToken, "BENCH_PROJECT_ID": e.projectID}
+	return e, nil
+}
+
+func (e *env) close() {
+	if e.redis != nil {
+		_ = e.redis.Close() // always nil
+	}
+	if e.sim != nil {
+		e.sim.Close()
+	}
+	_ = os.RemoveAll(e.dir) // a temporary directory
+}
+
+func (e *env) lookup(k string) (string, bool) { v, ok := e.vars[k]; return v, ok }
+
+// writeSpec writes the bench's spec: the flap guard is opened wide (every
+// trial is a rollback) and minRolledBack is 0, so that trials follow each
+// other.
+func (e *env) writeSpec(c config, reconcile string) error {
+	doc := fmt.Sprintf(`version: 1
+name: bench
+railway:
+  endpoint: %s
+  projectId: ${BENCH_PROJECT_ID}
+  environment: production
+  maxRequestsPerHour: 100000
+addon:
+  service: Redis
+consumers:
+  - service: backend
+    variables:
+      REDIS_URL: %s
+health:
+  probeTimeout: %s
+rollback:
+  failureThreshold: %d
+  recoveryThreshold: %d
+  minRolledBack: 0s
+  maxRollbacks: 1000
+schedule:
+  reconcile: %q
+  probe: %q
+  report: "@every 24h"
+state:
+  path: %s
+`, e.sim.URL(), declaredURL, c.timeout, c.failures, c.recovery, reconcile, everyExpr(c.probe), e.statePath)
+	return os.WriteFile(e.specPath, []byte(doc), 0o600)
+}
+
+// firstUpsert returns when the simulator received the first variable write
+// after t carrying REDIS_URL=url.
+func (e *env) firstUpsert(t time.Time, url string) (time.Time, bool) {
+	for _, r := range e.sim.Requests() {
+		if !r.At.After(t) || !slices.Contains(r.Fields, "variableCollectionUpsert") {
+			continue
+		}
+		v, _ := r.Variables["variables"].(map[string]any)
+		if s, ok := v["REDIS_URL"].(string); ok && s == url {
+			return r.At, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// bound is the backend's REDIS_URL as declared.
+func (e *env) bound() bool { return e.sim.Variables(e.envID, e.backendID)["REDIS_URL"] == declaredURL }
+
+// waitFor polls cond every 2 ms until it holds, ctx ends or timeout passes.
+func waitFor(ctx context.Context, timeout time.Duration, what string, cond func() bool) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
+		case <-tick.C:
+		}
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+// Command bench measures the long-running controller against the Railway
+// simulator and a real redis-server (docs/performance.md):
+//
+//   - detection-to-rollback latency for a killed (SIGKILL) and for a hung
+//     (SIGSTOP) Redis: from the signal to the simulator receiving the
+//     rollback's variableCollectionUpsert, median and max over -trials, and
+//     the overhead over the configured window failureThreshold × probe
+//     interval + probeTimeout;
+//   - roll-forward latency: from Redis answering again to the simulator
+//     receiving the restoring write;
+//   - Railway requests per steady-state reconcile;
+//   - the controller's RSS and CPU over a -steady run at probe "@every 1s",
+//     measured on the real binary (`reconciler run`, built by the bench) in
+//     a process of its own, so that the simulator's share is not counted.
+//
+// Usage:
+//
+//	go run ./bench [-trials 10] [-steady 60s] [-skip-latency] [-skip-steady]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// config is the bench's command line.
+type config struct {
+	trials      int
+	steady      time.Duration
+	probe       time.Duration
+	timeout     time.Duration
+	failures    int
+	recovery    int
+	skipLatency bool
+	skipSteady  bool
+	verbose     bool
+}
+
+func main() {
+	var c config
+	flag.IntVar(&c.trials, "trials", 10, "trials per failure kind")
+	flag.DurationVar(&c.steady, "steady", 60*time.Second, "length of the steady-state run")
+	flag.DurationVar(&c.probe, "probe", time.Second, "probe interval (whole seconds: the spec's @every)")
+	flag.DurationVar(&c.timeout, "probe-timeout", 500*time.Millisecond, "health.probeTimeout")
+	flag.IntVar(&c.failures, "failure-threshold", 3, "rollback.failureThreshold")
+	flag.IntVar(&c.recovery, "recovery-threshold", 3, "rollback.recoveryThreshold")
+	flag.BoolVar(&c.skipLatency, "skip-latency", false, "skip the rollback and roll-forward trials")
+	flag.BoolVar(&c.skipSteady, "skip-steady", false, "skip the steady-state run")
+	flag.BoolVar(&c.verbose, "v", false, "log the controller at info level on stderr")
+	flag.Parse()
+	redis.SetLogger(quietRedis{}) // go-redis would print every failed dial of a trial
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, c)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, c config) error {
+	printMachine()
+	if !c.skipLatency {
+		if err := latency(ctx, c); err != nil {
+			return err
+		}
+	}
+	if !c.skipSteady {
+		if err := steady(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printMachine prints what the figures were measured on.
+func printMachine() {
+	fmt.Printf("machine: %s, %s/%s, %d CPUs (%s)\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel())
+	fmt.Printf("command: go run ./bench %s\n\n", strings.Join(os.Args[1:], " "))
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+// quietRedis discards go-redis's internal log lines.
+type quietRedis struct{}
+
+// Printf implements go-redis's internal.Logging.
+func (quietRedis) Printf(context.Context, string, ...any) {}
+
+// everyExpr renders d as a spec "@every" expression.
+func everyExpr(d time.Duration) string {
+	return "@every " + strconv.Itoa(int(d/time.Second)) + "s"
+}

@@ -1,0 +1,224 @@
+package controller
+
+import (
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/smartlic/reconciler/probes"
+	"github.com/smartlic/reconciler/railway"
+	"github.com/smartlic/reconciler/reconcile"
+	"github.com/smartlic/reconciler/spec"
+	"github.com/smartlic/reconciler/state"
+)
+
+// Label values known in advance, so every series exists from the first
+// scrape (CONTRACT section 7).
+var (
+	passResults = []string{"ok", "drift", "waiting", "error"}
+	// railwayOps are the operations the client sends (railway.Op*).
+	railwayOps = []string{
+		railway.OpAPIToken, railway.OpProjectAccess, railway.OpProjectToken, railway.OpProject,
+		railway.OpObserve, railway.OpObserveInstances, railway.OpRenderedVariables, railway.OpTemplate,
+		railway.OpDeployTemplate, railway.OpWorkflowStatus, railway.OpUpsertVariables,
+		railway.OpDeployService, railway.OpDeployment, railway.OpDeploymentLogs,
+	}
+	// railwayResults are the results railway.Options.OnRequest reports.
+	railwayResults = []string{"ok", "graphql_error", "not_found", "unauthorized", "rate_limited", "transient", "budget"}
+	eventTypes     = []string{
+		reconcile.EventDegraded, reconcile.EventRecovered, reconcile.EventRolledBack, reconcile.EventHeld,
+		reconcile.EventRecovering, reconcile.EventRecoveryInterrupted, reconcile.EventRolledForward, reconcile.EventBound,
+	}
+	reportResults = []string{"ok", "error"}
+	// probeBuckets span a loopback PING (0.1 ms) to a timed-out check.
+	probeBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}
+)
+
+// metrics are the controller's Prometheus series, on a registry of their
+// own. Every reconciler_* series carries the label name.
+type metrics struct {
+	reg *prometheus.Registry
+
+	phase          *prometheus.GaugeVec
+	reconciles     *prometheus.CounterVec
+	drift          prometheus.Gauge
+	rollbacks      prometheus.Counter
+	rollforwards   prometheus.Counter
+	probeDuration  *prometheus.HistogramVec
+	probeFailures  *prometheus.CounterVec
+	usedMemory     prometheus.Gauge
+	requests       *prometheus.CounterVec
+	specValid      prometheus.Gauge
+	events         *prometheus.CounterVec
+	reports        *prometheus.CounterVec
+	sinkFailures   *prometheus.CounterVec
+	notifyFailures *prometheus.CounterVec
+	lastPass       prometheus.Gauge
+	lastRound      prometheus.Gauge
+
+	mu          sync.Mutex
+	phaseNow    state.Phase
+	knownChecks map[string]bool
+}
+
+// newMetrics registers every series. rateLimit reads Railway's last
+// X-RateLimit-Remaining (-1 while unknown) at scrape time.
+func newMetrics(name string, rateLimit func() float64) *metrics {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	f := factory{prometheus.WrapRegistererWith(prometheus.Labels{"name": name}, reg)}
+	m := &metrics{reg: reg, knownChecks: map[string]bool{}}
+	m.phase = f.gaugeVec("reconciler_phase", "1 for the current phase, 0 for the others.", "phase")
+	m.reconciles = f.counterVec("reconciler_reconcile_total", "Reconcile passes by result (ok, drift, waiting, error).", "result")
+	m.drift = f.gauge("reconciler_drift_items", "Drift items found by the last pass.")
+	m.rollbacks = f.counter("reconciler_rollbacks_total", "Rollbacks decided (automatic, flap-guard holds and manual).")
+	m.rollforwards = f.counter("reconciler_rollforwards_total", "Roll forwards decided (automatic and manual).")
+	m.probeDuration = f.histogramVec("reconciler_probe_duration_seconds",
+		"Latency of each check of a probe round: the PING round trip for redis, the request for an endpoint.", "check")
+	m.probeFailures = f.counterVec("reconciler_probe_failures_total", "Failed checks of probe rounds.", "check")
+	m.usedMemory = f.gauge("reconciler_redis_used_memory_bytes", "Redis used_memory at the last successful probe.")
+	m.requests = f.counterVec("reconciler_railway_requests_total", "HTTP requests to Railway's API by operation and result.", "operation", "result")
+	f.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "reconciler_railway_rate_limit_remaining",
+		Help: "Railway's last X-RateLimit-Remaining; -1 until Railway has answered."}, rateLimit))
+	m.specValid = f.gauge("reconciler_spec_valid", "1 when the spec file as last read is valid, 0 when an edit was rejected.")
+	m.events = f.counterVec("reconciler_events_total", "Health transitions recorded, by event type.", "type")
+	m.reports = f.counterVec("reconciler_reports_total", "Drift reports by result.", "result")
+	m.sinkFailures = f.counterVec("reconciler_report_sink_failures_total", "Failed report deliveries by sink.", "sink")
+	m.notifyFailures = f.counterVec("reconciler_notification_failures_total", "Failed notification deliveries by webhook.", "sink")
+	m.lastPass = f.gauge("reconciler_last_reconcile_timestamp_seconds", "Unix time of the end of the last reconcile pass.")
+	m.lastRound = f.gauge("reconciler_last_probe_timestamp_seconds", "Unix time of the last probe round.")
+	m.preinit()
+	return m
+}
+
+func (m *metrics) preinit() {
+	for _, p := range state.Phases {
+		m.phase.WithLabelValues(string(p))
+	}
+	m.setPhase(state.Pending)
+	for _, r := range passResults {
+		m.reconciles.WithLabelValues(r)
+	}
+	for _, op := range railwayOps {
+		for _, r := range railwayResults {
+			m.requests.WithLabelValues(op, r)
+		}
+	}
+	for _, t := range eventTypes {
+		m.events.WithLabelValues(t)
+	}
+	for _, r := range reportResults {
+		m.reports.WithLabelValues(r)
+	}
+	m.specValid.Set(1)
+}
+
+// initChecks creates the probe series of sp's checks: "redis" and one
+// "endpoint/<name>" per endpoint. Checks dropped from the spec keep their
+// series (counters never go backwards).
+func (m *metrics) initChecks(sp *spec.Spec) {
+	names := []string{string(probes.KindRedis)}
+	for _, ep := range sp.Health.Endpoints {
+		names = append(names, string(probes.KindEndpoint)+"/"+ep.Name)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, n := range names {
+		if !m.knownChecks[n] {
+			m.knownChecks[n] = true
+			m.probeDuration.WithLabelValues(n)
+			m.probeFailures.WithLabelValues(n)
+		}
+	}
+}
+
+func (m *metrics) setPhase(p state.Phase) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.phaseNow != "" {
+		m.phase.WithLabelValues(string(m.phaseNow)).Set(0)
+	}
+	m.phase.WithLabelValues(string(p)).Set(1)
+	m.phaseNow = p
+}
+
+func (m *metrics) setSpecValid(ok bool) {
+	if ok {
+		m.specValid.Set(1)
+	} else {
+		m.specValid.Set(0)
+	}
+}
+
+// round records one probe round.
+func (m *metrics) round(r probes.Round) {
+	for _, c := range r.Checks {
+		if c.Kind == probes.KindLog {
+			continue
+		}
+		if c.OK || c.Latency > 0 {
+			m.probeDuration.WithLabelValues(c.Name).Observe(c.Latency.Seconds())
+		}
+		if c.Failed() {
+			m.probeFailures.WithLabelValues(c.Name).Inc()
+		}
+		if c.Kind == probes.KindRedis && c.OK && c.UsedMemory > 0 {
+			m.usedMemory.Set(float64(c.UsedMemory))
+		}
+	}
+	m.lastRound.Set(float64(r.At.UnixNano()) / 1e9)
+}
+
+// event records one transition: every Held is a rollback (the flap guard's
+// or a person's), as is every RolledBack.
+func (m *metrics) event(e state.Event) {
+	m.events.WithLabelValues(e.Type).Inc()
+	switch e.Type {
+	case reconcile.EventRolledBack, reconcile.EventHeld:
+		m.rollbacks.Inc()
+	case reconcile.EventRolledForward:
+		m.rollforwards.Inc()
+	}
+}
+
+// rateLimitValue is the gauge's value for a Railway client's stats.
+func rateLimitValue(s railway.Stats) float64 {
+	if !s.RateLimitKnown {
+		return -1
+	}
+	return float64(s.RateLimitRemaining)
+}
+
+// factory registers series on one registerer.
+type factory struct{ reg prometheus.Registerer }
+
+func (f factory) gauge(name, help string) prometheus.Gauge {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+	f.reg.MustRegister(g)
+	return g
+}
+
+func (f factory) counter(name, help string) prometheus.Counter {
+	c := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+	f.reg.MustRegister(c)
+	return c
+}
+
+func (f factory) gaugeVec(name, help string, labels ...string) *prometheus.GaugeVec {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
+	f.reg.MustRegister(g)
+	return g
+}
+
+func (f factory) counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	f.reg.MustRegister(c)
+	return c
+}
+
+func (f factory) histogramVec(name, help string, labels ...string) *prometheus.HistogramVec {
+	h := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: probeBuckets}, labels)
+	f.reg.MustRegister(h)
+	return h
+}

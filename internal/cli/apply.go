@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smartlic/reconciler/internal/app"
+	"github.com/smartlic/reconciler/reconcile"
+	"github.com/smartlic/reconciler/spec"
+	"github.com/smartlic/reconciler/state"
+)
+
+func newApplyCmd(a *App) *cobra.Command {
+	var dryRun bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "apply",
+		Short: "Reconcile until nothing is pending",
+		Long: `Observe, run one probe round, act, persist the state, and again while an
+addon creation or a deploy it started is in progress, up to --timeout: one
+apply on an empty project ends converged. --dry-run is plan with apply's
+output: nothing is written.
+
+Exit 0 converged, 1 error or timeout, 3 invalid spec.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if timeout <= 0 {
+				return &usageError{cmd: cmd, err: errors.New("--timeout must be positive")}
+			}
+			sp, err := loadSpec(a)
+			if err != nil {
+				return err
+			}
+			if dryRun {
+				return applyDryRun(cmd.Context(), a, sp)
+			}
+			hooks := reconcile.Hooks{Event: func(e state.Event) {
+				fmt.Fprintf(a.Stdout, "%s  %-16s %s\n", e.At.UTC().Format(time.TimeOnly), e.Type, e.Message)
+			}}
+			built, err := buildApp(cmd.Context(), a, sp, app.StoreLocked, "reconciler apply", hooks)
+			if err != nil {
+				return err
+			}
+			defer built.Close()
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			res, err := built.Reconciler.Converge(ctx, reconcile.ConvergeOptions{})
+			if err != nil {
+				return failure(fmt.Errorf("not converged after %s: %w", timeout, err))
+			}
+			_, err = fmt.Fprintf(a.Stdout, "converged: phase %s\n", res.Phase)
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would be done; change nothing")
+	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "give up after this long")
+	return cmd
+}
+
+// applyDryRun is plan with apply's output: nothing is written.
+func applyDryRun(ctx context.Context, a *App, sp *spec.Spec) error {
+	built, err := buildApp(ctx, a, sp, app.StoreReadOnly, "reconciler apply --dry-run", reconcile.Hooks{})
+	if err != nil {
+		return err
+	}
+	defer built.Close()
+	res := built.Reconciler.Pass(ctx, reconcile.PassOptions{Probe: true, DryRun: true})
+	if res.Err != nil {
+		return failure(res.Err)
+	}
+	if err := writePlan(a.Stdout, "text", sp.Name, res); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(a.Stdout, "dry run: nothing was applied")
+	return err
+}

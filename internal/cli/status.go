@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smartlic/reconciler/reconcile"
+	"github.com/smartlic/reconciler/state"
+)
+
+// statusEvents is how many recent events `status` prints as text.
+const statusEvents = 10
+
+func newStatusCmd(a *App) *cobra.Command {
+	output := newEnum("text", "text", "json")
+	var path string
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Print the persisted state: phase, conditions, recent events",
+		Long: `Print the persisted state (phase, conditions, drift, last probe round,
+recent events) from the state file alone: no Railway access, no token. The
+file is --state, else the spec's state.path. --output json prints the status
+document of /status.
+
+Exit 0, or 1 when there is no state yet.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if path == "" {
+				sp, err := loadSpec(a)
+				if err != nil {
+					return err
+				}
+				path = sp.State.Path
+			}
+			st, err := state.Read(path)
+			if errors.Is(err, state.ErrNoState) {
+				return failure(fmt.Errorf("no state at %s: nothing has been applied yet (run `reconciler apply` or `reconciler run`)", path))
+			}
+			if err != nil {
+				return failure(err)
+			}
+			doc := reconcile.StatusOf(st)
+			if output.value == "json" {
+				enc := json.NewEncoder(a.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(doc)
+			}
+			return writeStatus(a.Stdout, doc, a.Now())
+		},
+	}
+	cmd.Flags().Var(output, "output", "output format")
+	cmd.Flags().StringVar(&path, "state", "", "the state file (default: the spec's state.path)")
+	return cmd
+}
+
+// writeStatus prints the status document for a person.
+func writeStatus(w io.Writer, s reconcile.Status, now time.Time) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s: %s since %s (%s ago), mode %s\n", s.Name, s.Phase, s.Since.UTC().Format(time.RFC3339), ago(now, s.Since), s.Mode)
+	if s.HoldReason != "" {
+		fmt.Fprintf(tw, "held: %s\n", s.HoldReason)
+	}
+	fmt.Fprintln(tw, "\nCONDITION\tSTATUS\tREASON\tMESSAGE")
+	for _, c := range s.Conditions {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Type, c.Status, c.Reason, c.Message)
+	}
+	if len(s.Drift) > 0 {
+		fmt.Fprintln(tw, "\nDRIFT\tSERVICE\tNAME\tDESIRED\tACTUAL")
+		for _, d := range s.Drift {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.Kind, d.Service, d.Name, quoteOr(d.Desired, d.Message), quoteOr(d.Actual, ""))
+		}
+	}
+	for _, b := range s.Blocked {
+		fmt.Fprintf(tw, "blocked: %s\n", b)
+	}
+	if p := s.LastProbe; p != nil {
+		fmt.Fprintf(tw, "\nlast probe %s: redis %s%s\n", p.At.UTC().Format(time.RFC3339), p.Verdict, prefixed(": ", p.Reason))
+		for _, c := range p.Checks {
+			fmt.Fprintf(tw, "  %s\t%s\t%.1fms\t%s\n", c.Name, okWord(c.OK), c.LatencyMs, c.Message)
+		}
+	}
+	writeEvents(tw, s.Events)
+	return tw.Flush()
+}
+
+func writeEvents(w io.Writer, evs []state.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	if len(evs) > statusEvents {
+		evs = evs[len(evs)-statusEvents:]
+	}
+	fmt.Fprintln(w, "\nRECENT EVENTS")
+	for _, e := range evs {
+		fmt.Fprintf(w, "  %s\t%s\t%s\n", e.At.UTC().Format(time.RFC3339), e.Type, e.Message)
+	}
+}
+
+func ago(now, t time.Time) string { return now.Sub(t).Round(time.Second).String() }
+
+func okWord(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "FAIL"
+}
+
+func quoteOr(v, alt string) string {
+	if v == "" && alt != "" {
+		return alt
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+func prefixed(p, s string) string {
+	if s == "" {
+		return ""
+	}
+	return p + strings.TrimPrefix(s, "redis: ")
+}

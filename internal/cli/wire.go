@@ -1,0 +1,36 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/smartlic/reconciler/internal/app"
+	"github.com/smartlic/reconciler/reconcile"
+	"github.com/smartlic/reconciler/spec"
+	"github.com/smartlic/reconciler/state"
+)
+
+// buildApp wires the reconciler for a command. It checks the token and the
+// project's access first, so a bad credential stops everything before any
+// read or write, with one line naming the variable used. Errors exit 1.
+func buildApp(ctx context.Context, a *App, sp *spec.Spec, mode app.StoreMode, holder string, hooks reconcile.Hooks) (*app.App, error) {
+	built, err := app.Build(ctx, app.Options{
+		Spec: sp, LookupEnv: a.LookupEnv, Logger: a.Logger, Version: Build().Version,
+		Store: mode, Holder: holder, Hooks: hooks, Now: a.Now, CheckAccess: true,
+	})
+	if err != nil {
+		var le *state.LockedError
+		if errors.As(err, &le) {
+			return nil, WithExitCode(ExitFailure, fmt.Errorf("%w; stop it first, or use its /status", err))
+		}
+		return nil, WithExitCode(ExitFailure, err)
+	}
+	if info := built.Loaded; info.CorruptMovedTo != "" {
+		fmt.Fprintf(a.Stderr, "warning: the state file was corrupt; moved aside to %s, starting over in Unknown\n", info.CorruptMovedTo)
+	}
+	return built, nil
+}
+
+// failure wraps an outside failure (Railway, network) as exit 1.
+func failure(err error) error { return WithExitCode(ExitFailure, err) }
