@@ -9,7 +9,7 @@ import (
 )
 
 func TestForbiddenOperationsAreRecorded(t *testing.T) {
-	w := newWorld(t, Options{})
+	w := newWorld(t, Options{ExpectForbidden: true})
 	w.s.SetVariables(w.envID, w.backendID, map[string]string{"KEEP": "1", "REDIS_URL": "x"})
 	dep := w.s.Deploy(w.envID, w.backendID)
 	vars := map[string]any{"p": w.projectID, "e": w.envID, "s": w.backendID, "d": dep}
@@ -48,7 +48,7 @@ func TestForbiddenOperationsAreRecorded(t *testing.T) {
 }
 
 func TestReplaceTrueReplaces(t *testing.T) {
-	w := newWorld(t, Options{})
+	w := newWorld(t, Options{ExpectForbidden: true})
 	w.s.SetVariables(w.envID, w.backendID, map[string]string{"KEEP": "1"})
 	w.upsert(t, w.backendID, map[string]any{"A": "1"}, true) // replace: false (default) is allowed
 	if len(w.s.Forbidden()) != 0 {
@@ -67,7 +67,7 @@ func TestReplaceTrueReplaces(t *testing.T) {
 }
 
 func TestConcurrentRequestsAndCounts(t *testing.T) {
-	w := newWorld(t, Options{})
+	w := newWorld(t, Options{ExpectForbidden: true})
 	const n = 8
 	var wg sync.WaitGroup
 	for i := range n {
@@ -101,7 +101,7 @@ func TestConcurrentRequestsAndCounts(t *testing.T) {
 }
 
 func TestForbiddenIsRecordedEvenWhenRefused(t *testing.T) {
-	w := newWorld(t, Options{})
+	w := newWorld(t, Options{ExpectForbidden: true})
 	w.s.FailNextRequests(Fault500, 1)
 	r := gql(t, w.s, bearer(adminToken), `mutation { deploymentRollback(id: "d1") }`, nil)
 	if r.Status != 500 {

@@ -43,6 +43,10 @@ type Options struct {
 	MaxPageSize int
 	// Addr is the listen address (default "127.0.0.1:0", a random port).
 	Addr string
+	// ExpectForbidden lets a test send forbidden operations on purpose;
+	// otherwise NewT fails the test at cleanup when any was received, so
+	// that the record stays empty across every suite that uses it.
+	ExpectForbidden bool
 	// OnInvalid is called (outside the lock) for every schema-invalid request
 	// and every unsupported field, with a description. NewT fails the test
 	// from it.

@@ -41,6 +41,11 @@ func NewT(t TB, opts Options) *Server {
 	if err != nil {
 		t.Fatalf("railwaytest: %v", err)
 	}
-	t.Cleanup(s.Close)
+	t.Cleanup(func() {
+		if f := s.Forbidden(); len(f) > 0 && !opts.ExpectForbidden {
+			t.Errorf("railwaytest: forbidden operations received: %q", f)
+		}
+		s.Close()
+	})
 	return s
 }
