@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/smartlic/reconciler/internal/redisserver"
@@ -45,18 +44,14 @@ func newEnv(ctx context.Context) (*env, error) {
 		e.close()
 		return nil, err
 	}
-	e.projectID, e.envID = e.sim.CreateProject("smartlic")
-	e.backendID = e.sim.AddService(e.projectID, "backend", "")
-	e.sim.Deploy(e.envID, e.backendID)
-	e.sim.AddToken(benchToken, railwaytest.BearerToken, e.projectID, "")
+	sb := e.sim.SeedSandbox(benchToken, "backend")
+	e.projectID, e.envID, e.backendID = sb.ProjectID, sb.EnvironmentID, sb.ConsumerID
 	e.redis, err = redisserver.Start(ctx, redisserver.Options{})
 	if err != nil {
 		e.close()
 		return nil, fmt.Errorf("starting redis-server: %w", err)
 	}
-	e.sim.OnTemplateDeploy(func(string) map[string]string {
-		return map[string]string{"REDISHOST": e.redis.Host(), "REDISPORT": strconv.Itoa(e.redis.Port()), "REDIS_PASSWORD": e.redis.Password()}
-	})
+	e.sim.BindRedisTo(e.redis.Host(), e.redis.Port(), e.redis.Password())
 	e.vars = map[string]string{"RAILWAY_API_TOKEN": benchToken, "BENCH_PROJECT_ID": e.projectID}
 	return e, nil
 }

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/smartlic/reconciler/controller"
+	"github.com/smartlic/reconciler/internal/clock"
 	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
@@ -89,7 +90,7 @@ func trial(ctx context.Context, c config, e *env, ctrl *controller.Controller, f
 		return r, err
 	}
 	// Sample the failure's phase within the probe interval uniformly.
-	if err := sleep(ctx, time.Duration(rand.Int64N(int64(c.probe)))); err != nil {
+	if err := clock.Sleep(ctx, time.Duration(rand.Int64N(int64(c.probe)))); err != nil {
 		return r, err
 	}
 	dead := time.Now()
@@ -197,14 +198,3 @@ func medianMax(ds []time.Duration) (median, maximum time.Duration) {
 }
 
 func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/smartlic/reconciler/internal/clock"
 	"github.com/smartlic/reconciler/state"
 )
 
@@ -60,7 +61,7 @@ func steady(ctx context.Context, c config) error {
 		return err
 	}
 	// Let the deploys settle and the runtime reach its steady heap.
-	if err := sleep(ctx, 2*steadyReconcile); err != nil {
+	if err := clock.Sleep(ctx, 2*steadyReconcile); err != nil {
 		return err
 	}
 	return measure(ctx, c, e, child)

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,14 +98,10 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, dir: t.TempDir()}
 	h.sim = railwaytest.NewT(t, railwaytest.Options{DeployDuration: 300 * time.Millisecond,
 		WorkflowDuration: 200 * time.Millisecond, RateLimit: 1 << 30})
-	h.projectID, h.envID = h.sim.CreateProject("smartlic")
-	h.backendID = h.sim.AddService(h.projectID, "backend", "")
-	h.sim.Deploy(h.envID, h.backendID)
-	h.sim.AddToken(testToken, railwaytest.BearerToken, h.projectID, "")
+	sb := h.sim.SeedSandbox(testToken, "backend")
+	h.projectID, h.envID, h.backendID = sb.ProjectID, sb.EnvironmentID, sb.ConsumerID
 	h.redis = redistest.Start(t)
-	h.sim.OnTemplateDeploy(func(string) map[string]string {
-		return map[string]string{"REDISHOST": h.redis.Host(), "REDISPORT": strconv.Itoa(h.redis.Port()), "REDIS_PASSWORD": h.redis.Password()}
-	})
+	h.sim.BindRedisTo(h.redis.Host(), h.redis.Port(), h.redis.Password())
 	h.specPath = filepath.Join(h.dir, "desired.yaml")
 	h.statePath = filepath.Join(h.dir, "state.json")
 	h.env = map[string]string{"RAILWAY_API_TOKEN": testToken, "TEST_PROJECT_ID": h.projectID}

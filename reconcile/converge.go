@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/smartlic/reconciler/internal/clock"
 )
 
 // ConvergeOptions tune Converge.
@@ -28,7 +30,7 @@ func (r *Reconciler) Converge(ctx context.Context, opts ConvergeOptions) (*Resul
 		opts.Interval = 2 * time.Second
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = clock.Sleep
 	}
 	for {
 		res := r.Pass(ctx, PassOptions{Probe: true})
@@ -58,15 +60,4 @@ func describeOutstanding(res *Result) string {
 		return "waiting: " + res.Plan.Waiting[0]
 	}
 	return "timed out"
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -83,14 +83,10 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	e := &env{t: t, clock: &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}}
 	e.sim = railwaytest.NewT(t, railwaytest.Options{Now: e.clock.Now, DeployDuration: 20 * time.Second,
 		WorkflowDuration: 10 * time.Second, RateLimit: 1 << 30})
-	e.projectID, e.envID = e.sim.CreateProject("smartlic")
-	e.backendID = e.sim.AddService(e.projectID, "backend", "")
-	e.sim.Deploy(e.envID, e.backendID)
-	e.sim.AddToken(testToken, railwaytest.BearerToken, e.projectID, "")
+	sb := e.sim.SeedSandbox(testToken, "backend")
+	e.projectID, e.envID, e.backendID = sb.ProjectID, sb.EnvironmentID, sb.ConsumerID
 	e.redis = redistest.Start(t)
-	e.sim.OnTemplateDeploy(func(string) map[string]string {
-		return map[string]string{"REDISHOST": e.redis.Host(), "REDISPORT": strconv.Itoa(e.redis.Port()), "REDIS_PASSWORD": e.redis.Password()}
-	})
+	e.sim.BindRedisTo(e.redis.Host(), e.redis.Port(), e.redis.Password())
 	e.statePath = filepath.Join(t.TempDir(), "state.json")
 	e.spec = e.parseSpec(cfg.specExtra)
 	e.client = e.newClient()

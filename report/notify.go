@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/smartlic/reconciler/internal/clock"
 	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
@@ -72,7 +73,7 @@ func NewNotifier(opts NotifierOptions) *Notifier {
 		opts.Logger = zap.NewNop()
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleepCtx
+		opts.Sleep = clock.Sleep
 	}
 	if opts.DegradedGrace <= 0 {
 		opts.DegradedGrace = DefaultDegradedGrace

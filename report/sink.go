@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/smartlic/reconciler/internal/clock"
 	"github.com/smartlic/reconciler/spec"
 )
 
@@ -60,7 +61,7 @@ func (o *SinkOptions) defaults() {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = clock.Sleep
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = defaultMaxAttempts
@@ -186,17 +187,3 @@ func (s *stdoutSink) Send(_ context.Context, r *Report, rendered []byte) error {
 
 // errNotification is returned by a sink that takes reports only.
 var errNotification = errors.New("this sink takes reports, not notifications")
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

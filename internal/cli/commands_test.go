@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,14 +30,10 @@ type project struct {
 func newProject(t *testing.T, extra string) *project {
 	t.Helper()
 	sim := railwaytest.NewT(t, railwaytest.Options{DeployDuration: 200 * time.Millisecond, WorkflowDuration: 200 * time.Millisecond})
-	pid, eid := sim.CreateProject("smartlic")
-	backend := sim.AddService(pid, "backend", "")
-	sim.Deploy(eid, backend)
-	sim.AddToken(cliToken, railwaytest.BearerToken, pid, "")
+	sb := sim.SeedSandbox(cliToken, "backend")
+	pid, eid, backend := sb.ProjectID, sb.EnvironmentID, sb.ConsumerID
 	rs := redistest.Start(t)
-	sim.OnTemplateDeploy(func(string) map[string]string {
-		return map[string]string{"REDISHOST": rs.Host(), "REDISPORT": strconv.Itoa(rs.Port()), "REDIS_PASSWORD": rs.Password()}
-	})
+	sim.BindRedisTo(rs.Host(), rs.Port(), rs.Password())
 	dir := t.TempDir()
 	p := &project{sim: sim, statePath: filepath.Join(dir, "state", "state.json"), envID: eid, backendID: backend,
 		env: map[string]string{"RAILWAY_PROJECT_ID": pid, "RAILWAY_API_TOKEN": cliToken}}
