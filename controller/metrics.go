@@ -160,7 +160,8 @@ func (m *metrics) round(r probes.Round) {
 		if c.OK || c.Latency > 0 {
 			m.probeDuration.WithLabelValues(c.Name).Observe(c.Latency.Seconds())
 		}
-		if c.Failed() {
+		if c.Failed() && c.Step != probes.StepURL {
+			// An unknown URL is an inconclusive round, not a failure.
 			m.probeFailures.WithLabelValues(c.Name).Inc()
 		}
 		if c.Kind == probes.KindRedis && c.OK && c.UsedMemory > 0 {

@@ -316,3 +316,92 @@ func (f *failObserve) Observe(ctx context.Context, p, e string, ids []string) (*
 	}
 	return f.Railway.Observe(ctx, p, e, ids)
 }
+
+// blockingUpsert holds UpsertVariables until released or its ctx ends,
+// reporting which.
+type blockingUpsert struct {
+	reconcile.Railway
+	armed   atomic.Bool
+	entered chan struct{}
+	release chan struct{}
+	ended   chan error
+}
+
+func (b *blockingUpsert) UpsertVariables(ctx context.Context, p, e, s string, vars map[string]string) error {
+	if !b.armed.CompareAndSwap(true, false) {
+		return b.Railway.UpsertVariables(ctx, p, e, s, vars)
+	}
+	close(b.entered)
+	select {
+	case <-b.release:
+		b.ended <- nil
+		return b.Railway.UpsertVariables(ctx, p, e, s, vars)
+	case <-ctx.Done():
+		b.ended <- ctx.Err()
+		return ctx.Err()
+	}
+}
+
+func TestRoundsPreemptAPassOnlyToRollBack(t *testing.T) {
+	b := &blockingUpsert{entered: make(chan struct{}), release: make(chan struct{}), ended: make(chan error, 1)}
+	e := newEnv(t, withRailway(func(r reconcile.Railway) reconcile.Railway { b.Railway = r; return b }))
+	e.converge()
+	e.sim.SetVariables(e.envID, e.backendID, map[string]string{"REDIS_URL": "redis://old:6379"})
+	b.armed.Store(true)
+	pass := make(chan *reconcile.Result, 1)
+	go func() { pass <- e.rec.Pass(t.Context(), reconcile.PassOptions{}) }()
+	waitChan(t, b.entered, "the pass's write")
+
+	// A healthy round waits for the pass instead of cancelling its write.
+	round := make(chan error, 1)
+	go func() { _, err := e.rec.Round(t.Context()); round <- err }()
+	select {
+	case err := <-b.ended:
+		t.Fatalf("a healthy round interrupted the pass's write: %v", err)
+	case <-round:
+		t.Fatal("the round did not wait for the pass")
+	default:
+	}
+	close(b.release)
+	if err := <-b.ended; err != nil {
+		t.Fatalf("the pass's write ended with %v", err)
+	}
+	if res := <-pass; res.Err != nil {
+		t.Fatalf("pass: %v", res.Err)
+	}
+	if err := <-round; err != nil {
+		t.Fatalf("round: %v", err)
+	}
+
+	// A round that must roll back interrupts a pass's write at once.
+	b.entered, b.release = make(chan struct{}), make(chan struct{})
+	e.sim.SetVariables(e.envID, e.backendID, map[string]string{"REDIS_URL": "redis://old:6379"})
+	e.redis.Kill()
+	for range 2 {
+		if _, err := e.rec.Round(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.armed.Store(true)
+	go func() { pass <- e.rec.Pass(t.Context(), reconcile.PassOptions{}) }()
+	waitChan(t, b.entered, "the pass's write")
+	if _, err := e.rec.Round(t.Context()); err != nil {
+		t.Fatalf("rollback round: %v", err)
+	}
+	if err := <-b.ended; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the pass's write ended with %v, want cancelled by the rollback", err)
+	}
+	<-pass
+	if got := e.backendVars()["REDIS_URL"]; got != "" {
+		t.Fatalf("REDIS_URL = %q after the rollback round", got)
+	}
+}
+
+func waitChan(t *testing.T, c <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-c:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}

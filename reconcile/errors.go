@@ -15,8 +15,11 @@ const (
 	ReasonTransientError      = "TransientError"
 )
 
-// PermanentError is a failure that retrying cannot fix: the spec or the
-// credentials must change. The loop stops retrying it until the spec does.
+// PermanentError is a failure that retrying cannot fix: the spec, the
+// credentials or the project must change. The pass stops at it and the
+// condition Ready=False carries its reason; `apply` gives up at once, while
+// `run` tries again at its reconcile interval (one request each), so that a
+// fix made in Railway is picked up without a restart.
 type PermanentError struct {
 	Reason string
 	Err    error

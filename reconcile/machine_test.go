@@ -258,7 +258,8 @@ func TestExpectChecksCountOnlyWhileBoundAndSettled(t *testing.T) {
 		st := state.New("x", t0)
 		tt.edit(st)
 		r := &Reconciler{st: st}
-		if got := r.roundConfig(sp, spec.Secret{}).SkipExpect; got != tt.skip {
+		r.publish()
+		if got := roundConfig(sp, r.view.Load()).SkipExpect; got != tt.skip {
 			t.Errorf("%s: SkipExpect = %v, want %v", tt.name, got, tt.skip)
 		}
 	}

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -69,9 +70,8 @@ func (r *Reconciler) passRound(ctx context.Context, sp *spec.Spec, obs *Observed
 	if !probe {
 		return nil
 	}
-	r.mu.Lock()
-	cfg := r.roundConfig(sp, url)
-	r.mu.Unlock()
+	cfg := roundConfig(sp, r.view.Load())
+	cfg.RedisURL = url
 	rd := r.opts.Prober.Round(ctx, cfg)
 	return &rd
 }
@@ -90,9 +90,7 @@ func (r *Reconciler) passLocked(ctx context.Context, sp *spec.Spec, obs *Observe
 	plan := Diff(DiffInput{Spec: sp, Obs: obs, State: r.st, Decisions: decisions, Now: now})
 	res := &Result{Plan: plan, Obs: obs, Round: round, Err: obs.Err}
 	if !po.DryRun && plan.Pending() {
-		actCtx, done := r.preemptible(ctx)
-		res.Acted, res.Err = r.act(actCtx, sp, plan, obs)
-		done()
+		res.Acted, res.Err = r.actPass(ctx, sp, plan, obs)
 	}
 	if !po.DryRun && res.Err == nil && obs.Err == nil {
 		r.st.Owed = nil // every owed write was planned from a fresh read and carried out
@@ -102,6 +100,18 @@ func (r *Reconciler) passLocked(ctx context.Context, sp *spec.Spec, obs *Observe
 	res.Phase = r.st.Phase
 	r.savePass(res)
 	return res
+}
+
+// actPass carries out a pass's plan. A round that must roll back may
+// cancel it between or during its writes — except an addon creation,
+// which runs to its end so that its workflow id is always saved.
+func (r *Reconciler) actPass(ctx context.Context, sp *spec.Spec, plan *Plan, obs *Observed) (int, error) {
+	if slices.ContainsFunc(plan.Actions, func(a Action) bool { return a.Kind == ActCreateAddon }) {
+		return r.act(ctx, sp, plan, obs)
+	}
+	actCtx, done := r.preemptible(ctx)
+	defer done()
+	return r.act(actCtx, sp, plan, obs)
 }
 
 func (r *Reconciler) savePass(res *Result) {

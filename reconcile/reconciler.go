@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -65,6 +66,10 @@ type Reconciler struct {
 	// spec is swapped whole by SetSpec, never under mu, so a reload never
 	// waits behind a pass's writes.
 	spec atomic.Pointer[spec.Spec]
+	// view is what a probe round needs to start, published under mu at
+	// every state save, so that a round never waits for a pass to probe
+	// (and to decide whether to preempt it).
+	view atomic.Pointer[roundView]
 
 	// mu guards everything below and serialises every Railway write.
 	mu       sync.Mutex
@@ -97,6 +102,7 @@ func New(opts Options) (*Reconciler, error) {
 	}
 	r := &Reconciler{opts: opts, log: opts.Logger.Named("reconcile"), st: st}
 	r.spec.Store(opts.Spec)
+	r.publish()
 	if opts.Requests != nil {
 		r.reqBase, _ = opts.Requests()
 		r.reqBase -= st.Observed.Requests
@@ -174,8 +180,10 @@ func (r *Reconciler) logEvent(e state.Event) {
 	}
 }
 
-// persist saves the state when there is a store.
+// persist publishes the round view and saves the state when there is a
+// store. The caller holds mu.
 func (r *Reconciler) persist() error {
+	r.publish()
 	if r.opts.Store == nil {
 		return nil
 	}
@@ -188,12 +196,43 @@ func (r *Reconciler) persist() error {
 	return r.opts.Store.Save(r.st)
 }
 
-// roundConfig is the probe configuration for the current mode. The
-// endpoints' expect checks count only while the consumers are bound and no
-// deploy the operator started is rolling out: before binding, while rolled
-// back, and while the previous deployment still serves, the apps rightly
-// report Redis as disabled, and that must not read as a Redis failure.
-func (r *Reconciler) roundConfig(sp *spec.Spec, url spec.Secret) probes.RoundConfig {
-	skip := r.st.Health.Mode != state.Bound || len(r.st.Deploys) > 0 || len(r.st.Owed) > 0
-	return probes.RoundConfig{Name: sp.Name, Health: sp.Health, RedisURL: url, SkipExpect: skip}
+// roundView is the part of the reconciler's state a probe round reads
+// before it takes the lock.
+type roundView struct {
+	health state.Health
+	// owed: writes of a rollback or roll forward are still owed.
+	owed bool
+	// skipExpect: the endpoints' expect checks do not count now. They count
+	// only while the consumers are bound and no deploy the operator started
+	// is rolling out: before binding, while rolled back, and while the
+	// previous deployment still serves, the apps rightly report Redis as
+	// disabled, and that must not read as a Redis failure.
+	skipExpect bool
+	// known: the last Railway observation succeeded.
+	known bool
+	// url is the cached rendered Redis URL (a secret; memory only).
+	url spec.Secret
+}
+
+// publish makes the current state visible to rounds. The caller holds mu.
+func (r *Reconciler) publish() {
+	st := r.st
+	h := st.Health
+	h.Rollbacks = slices.Clone(h.Rollbacks)
+	r.view.Store(&roundView{
+		health:     h,
+		owed:       len(st.Owed) > 0,
+		skipExpect: h.Mode != state.Bound || len(st.Deploys) > 0 || len(st.Owed) > 0,
+		known:      r.obs == obsOK,
+		url:        r.url.url,
+	})
+}
+
+// roundConfig is the probe configuration of a round under view v.
+func roundConfig(sp *spec.Spec, v *roundView) probes.RoundConfig {
+	url := sp.Health.Redis.URL
+	if url.IsZero() {
+		url = v.url
+	}
+	return probes.RoundConfig{Name: sp.Name, Health: sp.Health, RedisURL: url, SkipExpect: v.skipExpect}
 }

@@ -19,14 +19,17 @@ import (
 // preempting a pass in flight. It returns the round and the error of the
 // writes, if any.
 func (r *Reconciler) Round(ctx context.Context) (probes.Round, error) {
-	r.mu.Lock()
-	sp := r.spec.Load()
-	cfg := r.roundConfig(sp, r.cachedURL(sp))
-	r.mu.Unlock()
+	sp, v := r.spec.Load(), r.view.Load()
+	round := r.opts.Prober.Round(ctx, roundConfig(sp, v))
 
-	round := r.opts.Prober.Round(ctx, cfg)
-
-	r.lockPreempting()
+	// Preempt a pass in flight only when this round must write: a rollback
+	// or roll forward falls due, or writes are still owed. (A pass may move
+	// the machine meanwhile; this only decides whether to interrupt it.)
+	if _, ds, _ := Step(v.health, sp.Rollback, roundInput(round, v.known), r.now()); len(ds) > 0 || v.owed {
+		r.lockPreempting()
+	} else {
+		r.mu.Lock()
+	}
 	defer r.mu.Unlock()
 	now := r.now()
 	decisions := r.feedRound(sp, round, r.obs == obsOK, now)
@@ -55,21 +58,14 @@ func (r *Reconciler) carryOut(ctx context.Context, sp *spec.Spec, decisions []De
 	plan := Diff(DiffInput{Spec: sp, Obs: obs, State: r.st, Decisions: decisions, Now: now, DecisionsOnly: true})
 	_, err := r.act(ctx, sp, plan, obs)
 	if err != nil {
-		r.log.Warn("writing rollback variables failed, retrying next round", zap.Error(err))
+		r.log.Warn("writing the variables of a rollback or roll forward failed, retrying next round", zap.Error(err))
 	}
 	return err
 }
 
 // feedRound steps the machine with a round and records what it says.
 func (r *Reconciler) feedRound(sp *spec.Spec, round probes.Round, known bool, now time.Time) []Decision {
-	in := Input{Kind: InputRound, Known: known, Reason: round.Reason}
-	switch round.Redis {
-	case probes.VerdictHealthy:
-		in.Healthy = true
-	case probes.VerdictInconclusive:
-		in.Inconclusive = true
-	}
-	h, ds, evs := Step(r.st.Health, sp.Rollback, in, now)
+	h, ds, evs := Step(r.st.Health, sp.Rollback, roundInput(round, known), now)
 	r.st.Health = h
 	if len(ds) > 0 {
 		r.st.Owed = consumerNames(sp)
@@ -86,6 +82,18 @@ func (r *Reconciler) feedRound(sp *spec.Spec, round probes.Round, known bool, no
 		r.opts.Hooks.Round(round)
 	}
 	return ds
+}
+
+// roundInput is the machine's input for a probe round.
+func roundInput(round probes.Round, known bool) Input {
+	in := Input{Kind: InputRound, Known: known, Reason: round.Reason}
+	switch round.Redis {
+	case probes.VerdictHealthy:
+		in.Healthy = true
+	case probes.VerdictInconclusive:
+		in.Inconclusive = true
+	}
+	return in
 }
 
 func consumerNames(sp *spec.Spec) []string {
@@ -159,22 +167,17 @@ type urlCache struct {
 	url spec.Secret
 }
 
-// cachedURL is the URL to probe: the spec's, else the cached rendered one.
-func (r *Reconciler) cachedURL(sp *spec.Spec) spec.Secret {
-	if !sp.Health.Redis.URL.IsZero() {
-		return sp.Health.Redis.URL
-	}
-	return r.url.url
-}
-
 // redisURL refreshes the cached rendered URL from a successful
 // observation when the addon or its deployment changed, and returns the
 // URL to probe. Read failures keep the old URL (and are logged).
 func (r *Reconciler) redisURL(ctx context.Context, sp *spec.Spec, obs *Observed) spec.Secret {
 	r.mu.Lock()
-	cached, key := r.cachedURL(sp), r.url.key
+	cached, key := r.url.url, r.url.key
 	r.mu.Unlock()
-	if !sp.Health.Redis.URL.IsZero() || obs.Err != nil || obs.Addon == nil {
+	if !sp.Health.Redis.URL.IsZero() {
+		return sp.Health.Redis.URL
+	}
+	if obs.Err != nil || obs.Addon == nil {
 		return cached
 	}
 	want := obs.Addon.ServiceID
@@ -192,6 +195,7 @@ func (r *Reconciler) redisURL(ctx context.Context, sp *spec.Spec, obs *Observed)
 	u := r.pickURL(vars)
 	r.mu.Lock()
 	r.url = urlCache{key: want, url: u}
+	r.publish()
 	r.mu.Unlock()
 	return u
 }

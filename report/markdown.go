@@ -174,7 +174,8 @@ func mdText(s string) string {
 	return strings.Join(words, " ")
 }
 
-func num(v *float64) string { return fmt.Sprintf("%g", *v) }
+// num shows a latency in milliseconds with two decimals.
+func num(v *float64) string { return fmt.Sprintf("%.2f", *v) }
 
 // bytesText shows n in binary units with one decimal, e.g. "1.5 MiB".
 func bytesText(n int64) string {

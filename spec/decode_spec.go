@@ -213,7 +213,15 @@ func (d *decoder) decodeRollback(n *yaml.Node, r *Rollback) {
 	d.duration(&r.MinRolledBack, f["minRolledBack"], p+".minRolledBack")
 	d.integer(&r.MaxRollbacks, f["maxRollbacks"], p+".maxRollbacks")
 	d.duration(&r.RollbackWindow, f["rollbackWindow"], p+".rollbackWindow")
+	vn := derefQuiet(f["variables"])
+	if vn == nil || isNull(vn) {
+		return // absent or null: the default (every consumer variable set to "")
+	}
 	r.Variables = d.variables(f["variables"], p+".variables")
+	if r.Variables != nil && len(r.Variables) == 0 {
+		// An empty list would make every rollback write nothing at all.
+		d.errorf(vn, p+".variables", `empty: name the variables to roll back, or leave it out to set every consumer variable to ""`)
+	}
 }
 
 func (d *decoder) decodeSchedule(n *yaml.Node, s *Schedule) {

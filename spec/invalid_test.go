@@ -77,6 +77,7 @@ func TestInvalidFiles(t *testing.T) {
 		{"redis-url", []string{`:14:10: health.redis.url: must be a redis:// or rediss:// URL (the value is secret and not shown)`}},
 		{"report-format", []string{`:13:11: report.format: must be markdown or json, got "html"`}},
 		{"rollback-variable", []string{`:14:16: rollback.variables.CACHE_URL: CACHE_URL is not a variable of any consumer`}},
+		{"rollback-variables-empty", []string{`:13:14: rollback.variables: empty: name the variables to roll back, or leave it out to set every consumer variable to ""`}},
 		{"root-list", []string{`:1:1: a spec is a mapping of fields (version, name, railway, ...), got a list`}},
 		{"sinks", []string{
 			`:14:7: report.sinks[0]: unknown sink "stderr": use stdout, file: DIR or webhook: URL`,

@@ -317,3 +317,13 @@ func TestPrintRoundTrips(t *testing.T) {
 		}
 	}
 }
+
+func TestRollbackVariablesNullIsTheDefault(t *testing.T) {
+	s := mustParse(t, minimal+"rollback:\n  variables:\n")
+	if len(s.Rollback.Variables) != 1 || s.Rollback.Variables["REDIS_URL"] != "" {
+		t.Fatalf("rollback variables = %v, want the default {REDIS_URL: \"\"}", s.Rollback.Variables)
+	}
+	if _, ok := s.Rollback.Variables["REDIS_URL"]; !ok {
+		t.Fatal("REDIS_URL missing from the default rollback variables")
+	}
+}

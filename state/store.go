@@ -112,6 +112,9 @@ func (s *Store) Close() error { return release(s.lock) }
 
 var errCorrupt = errors.New("state file is corrupt")
 
+// ErrNewerState means the state file was written by a newer reconciler.
+var ErrNewerState = errors.New("state file is newer than this reconciler")
+
 // Read reads the state file without taking the lock (for `status` and
 // `plan`, which write nothing). It returns ErrNoState when the file does not
 // exist, and an error wrapping the corruption for an unreadable document.
@@ -129,8 +132,14 @@ func Read(path string) (*State, error) {
 	if err := dec.Decode(&st); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", errCorrupt, path, err)
 	}
-	if st.Version != SchemaVersion || st.Phase == "" || st.Health.Mode == "" {
-		return nil, fmt.Errorf("%w: %s: unsupported version %d or missing fields", errCorrupt, path, st.Version)
+	if st.Version > SchemaVersion {
+		// Written by a newer reconciler: moving it aside would forget a hold
+		// or a rollback in force. Refuse instead.
+		return nil, fmt.Errorf("%w: %s has version %d, this build reads up to %d: upgrade the reconciler",
+			ErrNewerState, path, st.Version, SchemaVersion)
+	}
+	if st.Version < 1 || st.Phase == "" || st.Health.Mode == "" {
+		return nil, fmt.Errorf("%w: %s: version %d or required fields missing", errCorrupt, path, st.Version)
 	}
 	return &st, nil
 }

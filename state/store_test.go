@@ -93,7 +93,7 @@ func TestCorruptStateIsMovedAside(t *testing.T) {
 	for name, content := range map[string]string{
 		"garbage":   "{not json",
 		"truncated": `{"version":1,"phase":"Healthy"`,
-		"version":   `{"version":99,"phase":"Healthy","health":{"mode":"Bound"}}`,
+		"version":   `{"version":0,"phase":"Healthy","health":{"mode":"Bound"}}`,
 		"empty":     "",
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -175,5 +175,20 @@ func TestHealthSummaryQuantiles(t *testing.T) {
 	}
 	if len(h.Latency) != latencyBuckets {
 		t.Fatalf("summary is not bounded: %d buckets", len(h.Latency))
+	}
+}
+
+func TestNewerStateIsRefusedNotMovedAside(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	doc := `{"version":99,"phase":"Held","health":{"mode":"Held"}}`
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := open(t, path)
+	if _, _, err := s.Load("prod"); !errors.Is(err, ErrNewerState) || !strings.Contains(err.Error(), "upgrade") {
+		t.Fatalf("Load = %v, want ErrNewerState", err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != doc {
+		t.Fatalf("the newer state was touched: %v", err)
 	}
 }

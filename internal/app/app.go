@@ -81,7 +81,7 @@ func Build(ctx context.Context, o Options) (*App, error) {
 	client, err := railway.New(railway.Options{
 		Endpoint: o.Spec.Railway.Endpoint, Credentials: creds, Version: o.Version,
 		HTTPClient: o.HTTPClient, MaxRequestsPerHour: o.Spec.Railway.MaxRequestsPerHour,
-		Logger: o.Logger.Named("railway"), Now: o.Now, OnRequest: o.OnRequest,
+		Logger: o.Logger, Now: o.Now, OnRequest: o.OnRequest,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the railway client: %w", err)

@@ -49,8 +49,11 @@ Exit 0 converged, 1 error or timeout, 3 invalid spec.`,
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			res, err := built.Reconciler.Converge(ctx, reconcile.ConvergeOptions{})
+			if errors.Is(err, reconcile.ErrNotConverged) && ctx.Err() != nil {
+				return failure(fmt.Errorf("gave up after %s: %w", timeout, err))
+			}
 			if err != nil {
-				return failure(fmt.Errorf("not converged after %s: %w", timeout, err))
+				return failure(err)
 			}
 			_, err = fmt.Fprintf(a.Stdout, "converged: phase %s\n", res.Phase)
 			return err
