@@ -10,6 +10,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/smartlic/reconciler/spec"
 )
 
@@ -113,7 +115,23 @@ func (app *App) setup(flags interface{ Changed(string) bool }) error {
 		return fmt.Errorf("building the logger: %w", err)
 	}
 	app.Logger = log
+	// go-redis logs every failed dial through its own global logger,
+	// straight to stderr: a flood that breaks JSON logs while Redis is
+	// down. This process is ours: route it to the logger (debug level).
+	// Tests, which share a process, pass their own logger and skip this.
+	redis.SetLogger(redisLogger{log})
 	return nil
+}
+
+// redisLogger adapts zap to go-redis's internal logger, at debug level (a
+// dial error names host:port, never the password).
+type redisLogger struct{ log *zap.Logger }
+
+// Printf implements go-redis's internal.Logging.
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
+	if ce := l.log.Check(zap.DebugLevel, "go-redis"); ce != nil {
+		ce.Write(zap.String("message", fmt.Sprintf(format, v...)))
+	}
 }
 
 // loadSpec loads the spec at app.File; any problem with it exits 3.

@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"context"
 	"errors"
-	"fmt"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
@@ -46,13 +43,6 @@ func newDemoCmd(app *App) *cobra.Command {
 			if err != nil {
 				return WithExitCode(ExitFailure, err)
 			}
-			if app.loggerOverride == nil {
-				// go-redis logs every failed dial through its own global
-				// logger, straight to stderr: a flood across the narration
-				// while Redis is down. This process is the demo's, so route
-				// it to ours (not in tests, which share the process).
-				redis.SetLogger(redisLogger{log})
-			}
 			stopSignals := watchSignals(app.Stderr) // a second Ctrl-C exits at once
 			defer stopSignals()
 			err = demo.Run(cmd.Context(), demo.Options{
@@ -85,15 +75,4 @@ func demoLogger(app *App, levelSet bool) (*zap.Logger, error) {
 		}
 	}
 	return newLogger(format, "error", app.Stderr, app.Now)
-}
-
-// redisLogger adapts zap to go-redis's internal logger, at debug level (a
-// dial error names host:port, never the password).
-type redisLogger struct{ log *zap.Logger }
-
-// Printf implements go-redis's internal.Logging.
-func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
-	if ce := l.log.Check(zap.DebugLevel, "go-redis"); ce != nil {
-		ce.Write(zap.String("message", fmt.Sprintf(format, v...)))
-	}
 }

@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/smartlic/reconciler/controller"
@@ -61,10 +60,6 @@ func newRunCmd(app *App) *cobra.Command {
 func runController(ctx context.Context, app *App, sp *spec.Spec, listen string) error {
 	stopSignals := watchSignals(app.Stderr)
 	defer stopSignals()
-	// go-redis logs every failed dial through its own global logger,
-	// straight to stderr, which would break JSON logs while Redis is down.
-	// This process is the controller's: route it to ours (debug level).
-	redis.SetLogger(redisLogger{app.Logger})
 	ctrl, err := controller.New(controller.Options{
 		SpecPath: app.File, Spec: sp, Listen: listen, LookupEnv: app.LookupEnv,
 		Logger: app.Logger, Version: Build().Version, Now: app.Now, Stdout: app.Stdout,
