@@ -53,16 +53,12 @@ type ControlResponse struct {
 type controlServer struct {
 	path string
 	srv  *http.Server
-	ln   net.Listener
 }
 
 // listenControl binds the control socket at path (mode 0600), replacing a
 // stale one: the caller holds the state lock, so no other controller can be
 // serving it.
 func listenControl(path string) (net.Listener, error) {
-	if len(path) > maxSocketPath {
-		return nil, fmt.Errorf("control socket path %s is longer than %d bytes", path, maxSocketPath)
-	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("removing a stale control socket: %w", err)
 	}
@@ -87,7 +83,7 @@ func (c *Controller) serveControl(ctx context.Context, ln net.Listener, path str
 	mux.HandleFunc("POST /"+ActionRollForward, func(w http.ResponseWriter, r *http.Request) {
 		c.handleControl(ctx, w, r, ActionRollForward)
 	})
-	cs := &controlServer{path: path, ln: ln, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}}
+	cs := &controlServer{path: path, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}}
 	go func() { _ = cs.srv.Serve(ln) }() // returns http.ErrServerClosed at shutdown
 	return cs
 }

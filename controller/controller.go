@@ -32,17 +32,19 @@ type Controller struct {
 	started   atomic.Bool
 	reloadReq chan struct{}
 
-	mu         sync.Mutex
-	sp         *spec.Spec // the spec running: the last valid one
-	specErrs   []string   // the problems of the last rejected reload, nil when valid
-	app        *app.App
-	rec        *reconcile.Reconciler
-	observed   bool   // one Railway observation succeeded in this process
-	lastObsErr string // why the last observation failed
-	stopping   bool
-	running    sync.WaitGroup // jobs in flight; Add only under mu while !stopping
-	requeue    *time.Timer
-	requeues   int // consecutive requeued passes
+	// observed: one Railway observation succeeded in this process (/readyz
+	// stays ready after a later failure; why the last one failed is in the
+	// reconciler's state).
+	observed atomic.Bool
+
+	mu       sync.Mutex
+	sp       *spec.Spec // the spec running: the last valid one
+	specErrs []string   // the problems of the last rejected reload, nil when valid
+	app      *app.App   // nil while starting
+	stopping bool
+	running  sync.WaitGroup // jobs in flight; Add only under mu while !stopping
+	requeue  *time.Timer
+	requeues int // consecutive requeued passes
 
 	sinks    atomic.Pointer[report.Sinks]
 	notifier atomic.Pointer[report.Notifier]
@@ -113,8 +115,9 @@ func (c *Controller) start(ctx context.Context) (*session, error) {
 		}
 		return nil, err
 	}
+	sock := c.controlSocket()
 	var err error
-	if s.app, err = c.build(ctx); err != nil {
+	if s.app, err = c.build(ctx, sock); err != nil {
 		return abort(err)
 	}
 	ln, err := c.bindHTTP()
@@ -127,29 +130,37 @@ func (c *Controller) start(ctx context.Context) (*session, error) {
 		return abort(err)
 	}
 	c.mu.Lock()
-	c.app, c.rec = a, a.Reconciler
+	c.app = a
 	c.mu.Unlock()
-	c.m.setPhase(a.Reconciler.Status().Phase)
+	phase := a.Reconciler.State().Phase
+	c.m.setPhase(phase)
 	var workCtx context.Context
 	workCtx, s.cancelWork = context.WithCancel(context.WithoutCancel(ctx))
 	c.workCtx = workCtx
-	s.control = c.startControl(workCtx)
+	s.control = c.startControl(workCtx, sock)
 	s.watcher = c.watch()
 	c.startSchedules()
 	c.log.Info("controller started", zap.String("name", c.sp.Name), zap.String("spec", c.opts.SpecPath),
 		zap.String("reconcile", c.sp.Schedule.Reconcile.Expr), zap.String("probe", c.sp.Schedule.Probe.Expr),
-		zap.String("report", c.sp.Schedule.Report.Expr), zap.String("phase", string(a.Reconciler.Status().Phase)))
+		zap.String("report", c.sp.Schedule.Report.Expr), zap.String("phase", string(phase)))
 	return s, nil
 }
 
-// build wires the app and takes the state lock; no Railway call is made.
-func (c *Controller) build(ctx context.Context) (*app.App, error) {
+// controlSocket returns the control socket's path, "" (and a warning)
+// when it is too long to bind.
+func (c *Controller) controlSocket() string {
 	sock := ControlSocketPath(c.sp.State.Path)
 	if len(sock) > maxSocketPath {
 		c.log.Warn("control socket disabled: its path is too long; rollback and rollforward cannot reach this process",
 			zap.String("path", sock))
-		sock = ""
+		return ""
 	}
+	return sock
+}
+
+// build wires the app and takes the state lock, recording sock (the control
+// socket, "" for none) in it; no Railway call is made.
+func (c *Controller) build(ctx context.Context, sock string) (*app.App, error) {
 	a, err := c.opts.Build(ctx, app.Options{
 		Spec: c.sp, LookupEnv: c.opts.LookupEnv, Logger: c.opts.Logger, Version: c.opts.Version,
 		Store: app.StoreLocked, Holder: Holder, Control: sock, Hooks: c.hooks(), OnRequest: c.onRequest,
@@ -164,11 +175,11 @@ func (c *Controller) build(ctx context.Context) (*app.App, error) {
 	return a, nil
 }
 
-// startControl serves the control socket recorded in the lock; failing to
-// is not fatal (the controller still reconciles), and is logged.
-func (c *Controller) startControl(ctx context.Context) *controlServer {
-	path := ControlSocketPath(c.sp.State.Path)
-	if len(path) > maxSocketPath {
+// startControl serves the control socket recorded in the lock (none when
+// path is ""); failing to is not fatal (the controller still reconciles),
+// and is logged.
+func (c *Controller) startControl(ctx context.Context, path string) *controlServer {
+	if path == "" {
 		return nil
 	}
 	ln, err := listenControl(path)
@@ -225,7 +236,10 @@ func (c *Controller) Spec() *spec.Spec {
 func (c *Controller) reconciler() *reconcile.Reconciler {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.rec
+	if c.app == nil {
+		return nil
+	}
+	return c.app.Reconciler
 }
 
 // Reload asks for the spec file to be read again (SIGHUP). It never blocks;
@@ -301,7 +315,7 @@ func (c *Controller) shutdown(s *session) error {
 		cut()
 	}
 	s.cancelWork()
-	err := c.rec.Update(nil)
+	err := s.app.Reconciler.Update(nil)
 	if err != nil {
 		err = fmt.Errorf("persisting the state at shutdown: %w", err)
 		c.log.Error("persisting the state at shutdown failed", zap.Error(err))

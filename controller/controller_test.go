@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -278,4 +279,31 @@ func countNamed(names []string, want string) int {
 		}
 	}
 	return n
+}
+
+// A state path too long for a unix socket disables the control socket:
+// the controller runs, says so once, and records no socket in the lock.
+func TestLongStatePathDisablesTheControlSocket(t *testing.T) {
+	h := newHarness(t)
+	dir := filepath.Join(h.dir, strings.Repeat("d", 100))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	h.statePath = filepath.Join(dir, "state.json")
+	h.writeSpec(2, "")
+	h.start(nil)
+	h.waitFor(5*time.Second, "ready", func() bool { code, _ := h.get("/readyz"); return code == http.StatusOK })
+
+	if hold, ok := state.ReadHolder(h.statePath); !ok || hold.Command != controller.Holder || hold.Control != "" {
+		t.Errorf("lock holder = %+v, %v; want %q without a control socket", hold, ok, controller.Holder)
+	}
+	if n := h.logged("control socket disabled: its path is too long; rollback and rollforward cannot reach this process", "path", ".sock"); n != 1 {
+		t.Errorf("the disabled socket logged %d times, want 1", n)
+	}
+	if n := h.logged("control socket disabled; rollback and rollforward cannot reach this process", "", ""); n != 0 {
+		t.Errorf("binding the too-long socket was tried (%d failures logged)", n)
+	}
+	if _, err := os.Stat(controller.ControlSocketPath(h.statePath)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("control socket: %v, want none", err)
+	}
 }

@@ -65,20 +65,23 @@ func (c *Controller) handleReady(w http.ResponseWriter, _ *http.Request) {
 // the spec is valid and one Railway observation succeeded.
 func (c *Controller) notReady() string {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	stopping, specErrs, a := c.stopping, c.specErrs, c.app
+	c.mu.Unlock()
 	switch {
-	case c.stopping:
+	case stopping:
 		return "shutting down"
-	case c.specErrs != nil:
-		return "spec invalid: " + c.specErrs[0]
-	case c.app == nil:
+	case specErrs != nil:
+		return "spec invalid: " + specErrs[0]
+	case a == nil:
 		return "starting"
-	case !c.observed && c.lastObsErr != "":
-		return "no successful railway observation yet: " + c.lastObsErr
-	case !c.observed:
-		return "no successful railway observation yet"
+	case c.observed.Load():
+		return ""
 	}
-	return ""
+	const why = "no successful railway observation yet"
+	if e := a.Reconciler.State().Observed.Error; e != "" {
+		return why + ": " + e
+	}
+	return why
 }
 
 func (c *Controller) handleStatus(w http.ResponseWriter, _ *http.Request) {
@@ -98,17 +101,15 @@ func (c *Controller) handleStatus(w http.ResponseWriter, _ *http.Request) {
 // starting, when the document is a bare Pending one.
 func (c *Controller) Status() (st reconcile.Status, ok bool) {
 	c.mu.Lock()
-	rec, name, errs := c.rec, c.sp.Name, c.specErrs
+	a, name, errs := c.app, c.sp.Name, c.specErrs
 	c.mu.Unlock()
-	if rec == nil {
+	if a == nil {
 		st = reconcile.StatusOf(state.New(name, c.opts.Now()))
 	} else {
-		// Reconciler.Status shares slices with the live state; a clone
-		// can be encoded after the lock is released.
-		st = reconcile.StatusOf(rec.State())
+		st = a.Reconciler.Status() // built from a copy of the state
 	}
 	st.SpecValid, st.SpecErrors = errs == nil, errs
-	return st, rec != nil
+	return st, a != nil
 }
 
 // shutdownHTTP closes the HTTP server, waiting briefly for requests.

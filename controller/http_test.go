@@ -1,14 +1,19 @@
 package controller_test
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/smartlic/reconciler/controller"
+	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/railway/railwaytest"
 	"github.com/smartlic/reconciler/state"
 )
@@ -176,4 +181,57 @@ func replaceHealth(doc, health string) string {
 	start := strings.Index(doc, "health:\n")
 	end := strings.Index(doc, "rollback:\n")
 	return doc[:start] + health + doc[end:]
+}
+
+// failOp answers 401 to the Railway operation op while fail is set, and
+// passes every other request through.
+type failOp struct {
+	op   string
+	fail *atomic.Bool
+}
+
+func (f failOp) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !f.fail.Load() || r.Body == nil {
+		return http.DefaultTransport.RoundTrip(r)
+	}
+	body, err := io.ReadAll(r.Body)
+	r.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Contains(body, []byte(`"operationName":"`+f.op+`"`)) {
+		return &http.Response{StatusCode: http.StatusUnauthorized, Status: "401 Unauthorized", Request: r,
+			Header: http.Header{"Content-Type": {"application/json"}},
+			Body:   io.NopCloser(strings.NewReader(`{"errors":[{"message":"Not Authorized"}]}`))}, nil
+	}
+	r2 := r.Clone(r.Context())
+	r2.Body = io.NopCloser(bytes.NewReader(body))
+	return http.DefaultTransport.RoundTrip(r2)
+}
+
+// /readyz answers 503 with why the observation failed until one succeeds,
+// then stays 200 through later failures (CONTRACT section 7).
+func TestReadyOnceOneObservationSucceeded(t *testing.T) {
+	h := newHarness(t)
+	var fail atomic.Bool
+	fail.Store(true)
+	h.start(func(o *controller.Options) {
+		o.HTTPClient = &http.Client{Transport: failOp{op: railway.OpObserve, fail: &fail}}
+	})
+	h.waitFor(5*time.Second, "/readyz 503 with the observation error", func() bool {
+		code, body := h.get("/readyz")
+		return code == http.StatusServiceUnavailable && strings.HasPrefix(string(body), "no successful railway observation yet: ")
+	})
+
+	fail.Store(false)
+	h.waitFor(5*time.Second, "/readyz 200", func() bool { code, _ := h.get("/readyz"); return code == http.StatusOK })
+
+	fail.Store(true)
+	h.waitFor(5*time.Second, "a failed observation", func() bool {
+		st, _ := h.ctrl.Status()
+		return !st.Railway.ObservationOK && st.Railway.ObservationError != ""
+	})
+	if code, body := h.get("/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz = %d %s after a later failed observation, want 200", code, body)
+	}
 }

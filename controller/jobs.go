@@ -131,13 +131,9 @@ func (c *Controller) pass(ctx context.Context) *reconcile.Result {
 	c.passMu.Lock()
 	defer c.passMu.Unlock()
 	res := c.reconciler().Pass(ctx, reconcile.PassOptions{})
-	c.mu.Lock()
 	if res.Obs != nil && res.Obs.Err == nil {
-		c.observed, c.lastObsErr = true, ""
-	} else if res.Obs != nil {
-		c.lastObsErr = res.Obs.Err.Error()
+		c.observed.Store(true)
 	}
-	c.mu.Unlock()
 	return res
 }
 
@@ -177,14 +173,8 @@ func (c *Controller) probeOnce(ctx context.Context) {
 
 // reportOnce is the report job: a fresh pass, then the report.
 func (c *Controller) reportOnce(ctx context.Context) {
-	res := c.pass(ctx)
-	rec := c.reconciler()
-	in := ReportInput{Spec: rec.Spec(), Result: res, State: rec.State(), Reconciler: rec}
-	deliver := c.deliverReport
-	if c.opts.Report != nil {
-		deliver = c.opts.Report
-	}
-	if err := deliver(ctx, in); err != nil {
+	c.pass(ctx)
+	if err := c.deliverReport(ctx, c.reconciler()); err != nil {
 		c.log.Error("drift report failed", zap.Error(err))
 		c.m.reports.WithLabelValues("error").Inc()
 		return

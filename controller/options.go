@@ -14,9 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/smartlic/reconciler/internal/app"
-	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/spec"
-	"github.com/smartlic/reconciler/state"
 )
 
 // Defaults.
@@ -30,22 +28,6 @@ const (
 	// nor $PORT says otherwise.
 	DefaultPort = "8080"
 )
-
-// ReportInput is what the report job hands to Options.Report: the spec in
-// use, the result of the fresh pass the report is built from, and the state
-// after it.
-type ReportInput struct {
-	Spec   *spec.Spec
-	Result *reconcile.Result
-	State  *state.State
-	// Reconciler lets the report job record its delivery in the state
-	// (Reconciler.Update).
-	Reconciler *reconcile.Reconciler
-}
-
-// ReportFunc builds one drift report from in and delivers it; an error is
-// logged and counted in reconciler_reports_total{result="error"}.
-type ReportFunc func(ctx context.Context, in ReportInput) error
 
 // Options configure a Controller. Spec is required; the rest defaults.
 type Options struct {
@@ -80,9 +62,6 @@ type Options struct {
 	Build func(ctx context.Context, o app.Options) (*app.App, error)
 	// Stdout is where the stdout report sink writes; default os.Stdout.
 	Stdout io.Writer
-	// Report replaces the report job's delivery; generally nil (the
-	// spec's sinks, see package report) unless testing.
-	Report ReportFunc
 	// ShutdownTimeout bounds a shutdown; default DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
 	// Debounce is the quiet time after a file event before a reload;

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/smartlic/reconciler/railway"
+	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/report"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
@@ -93,17 +94,18 @@ func (c *Controller) closeNotifier(n *report.Notifier, d time.Duration) {
 	}
 }
 
-// deliverReport is the default report job: build the report from the
-// fresh pass's state, deliver it to every sink, and start the next
+// deliverReport builds the report from rec's state (after the report
+// job's fresh pass), delivers it to every sink, and starts the next
 // report's period in the state, whatever the sinks answered.
-func (c *Controller) deliverReport(ctx context.Context, in ReportInput) error {
-	format, err := report.ParseFormat(in.Spec.Report.Format)
+func (c *Controller) deliverReport(ctx context.Context, rec *reconcile.Reconciler) error {
+	sp := rec.Spec()
+	format, err := report.ParseFormat(sp.Report.Format)
 	if err != nil {
 		return err
 	}
-	r := report.Build(report.Input{Spec: in.Spec, State: in.State, Now: c.opts.Now(), Secrets: c.secrets()})
+	r := report.Build(report.Input{Spec: sp, State: rec.State(), Now: c.opts.Now(), Secrets: c.secrets()})
 	derr := c.sinks.Load().Deliver(ctx, r, format) // each failure already logged and counted
-	merr := in.Reconciler.Update(func(st *state.State) { report.MarkDelivered(st, r) })
+	merr := rec.Update(func(st *state.State) { report.MarkDelivered(st, r) })
 	c.log.Info("drift report written", zap.String("status", string(r.Status)), zap.String("verdict", r.Verdict),
 		zap.Bool("allSinks", derr == nil))
 	if merr != nil {

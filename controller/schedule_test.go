@@ -2,9 +2,13 @@ package controller
 
 import (
 	"errors"
+	"maps"
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/robfig/cron/v3"
+	"go.uber.org/zap"
 
 	"github.com/smartlic/reconciler/spec"
 )
@@ -135,5 +139,41 @@ func TestProblemLinesKeepPositions(t *testing.T) {
 	}
 	if got := problemLines(errors.New("boom")); len(got) != 1 || got[0] != "boom" {
 		t.Errorf("problemLines(plain) = %q", got)
+	}
+}
+
+// reschedule replaces the cron entry of a changed schedule, and only it.
+func TestRescheduleReplacesTheChangedEntry(t *testing.T) {
+	mustCron := func(expr string) spec.Cron {
+		c, err := spec.ParseCron(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	old := &spec.Spec{Schedule: spec.Schedule{
+		Reconcile: mustCron("@every 1m"), Probe: mustCron("@every 5s"), Report: mustCron("0 9 * * *"),
+	}}
+	c := &Controller{log: zap.NewNop(), opts: Options{Rand: func() float64 { return 0.5 }}, anchor: t0, cron: cron.New(),
+		entries: map[string]cron.EntryID{}, jobs: map[string]cron.Job{}}
+	for _, name := range []string{jobReconcile, jobProbe, jobReport} {
+		c.jobs[name] = cron.FuncJob(func() {})
+		c.entries[name] = c.cron.Schedule(c.scheduleFor(name, old), c.jobs[name])
+	}
+	before := maps.Clone(c.entries)
+	sp := *old
+	sp.Schedule.Probe = mustCron("@every 10s")
+	c.reschedule(old, &sp)
+
+	if n := len(c.cron.Entries()); n != 3 {
+		t.Fatalf("%d cron entries after a reschedule, want 3", n)
+	}
+	if g, ok := c.cron.Entry(c.entries[jobProbe]).Schedule.(grid); !ok || g.d != 10*time.Second {
+		t.Errorf("probe entry schedule = %#v, want a 10s grid", c.cron.Entry(c.entries[jobProbe]).Schedule)
+	}
+	for _, name := range []string{jobReconcile, jobReport} {
+		if c.entries[name] != before[name] {
+			t.Errorf("%s entry replaced though its schedule did not change", name)
+		}
 	}
 }

@@ -22,7 +22,6 @@ const ctrlStopTimeout = 15 * time.Second
 // ctrlRun is the controller running in the background.
 type ctrlRun struct {
 	url    string
-	spec   *spec.Spec
 	cancel context.CancelFunc
 	done   chan error // Run's result, once
 
@@ -45,7 +44,7 @@ func (s *sandbox) startController(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("demo: listening for the controller: %w", err)
 	}
-	r := &ctrlRun{url: "http://" + ln.Addr().String(), spec: sp, done: make(chan error, 1)}
+	r := &ctrlRun{url: "http://" + ln.Addr().String(), done: make(chan error, 1)}
 	c, err := controller.New(controller.Options{
 		SpecPath: s.specPath, Spec: sp, Listener: ln, LookupEnv: s.lookupEnv,
 		Logger: s.opts.Logger, Version: s.opts.Version, Stdout: s.n,

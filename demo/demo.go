@@ -12,6 +12,7 @@ import (
 
 	"github.com/smartlic/reconciler/demo/consumer"
 	"github.com/smartlic/reconciler/railway/railwaytest"
+	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
 )
 
@@ -238,7 +239,7 @@ func (s *sandbox) onDeploy(ev railwaytest.DeployEvent) {
 	redisURL, set := ev.Variables["REDIS_URL"]
 	shown := "unset"
 	if set {
-		shown = fmt.Sprintf("%q", redactValue(redisURL))
+		shown = fmt.Sprintf("%q", spec.MaskValue(redisURL)) // CONTRACT section 9
 	}
 	s.n.hook("railway", "backend deploying (%s) with REDIS_URL %s", ev.DeploymentID, shown)
 	for _, line := range s.app.Restart(s.appCtx, ev.Variables) {

@@ -99,9 +99,6 @@ func (s *sandbox) showProbe() {
 // redactedRedis is the backend's URL with its password masked.
 func redactedRedis(b redisBackend) string { return spec.RedactURL(redisURL(b)) }
 
-// redactValue is a variable value as it may be shown (CONTRACT section 9).
-func redactValue(v string) string { return spec.MaskValue(v) }
-
 // diagnose prints what the controller knows after a failed step: the last
 // probe round and every condition that is not True.
 func (s *sandbox) diagnose() {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/smartlic/reconciler/demo/consumer"
 )
 
 // The sandbox's names and tunings.
@@ -17,8 +19,6 @@ const (
 	consumerName = "backend"
 	// desiredURL is the consumer variable the spec declares.
 	desiredURL = "${{Redis.REDIS_URL}}"
-	// logLine is the spec's log expectation.
-	logLine = "Redis pool connected"
 
 	probeEvery     = time.Second
 	reconcileEvery = 2 * time.Second
@@ -77,7 +77,7 @@ health:
           equals: connected
   logs:
     - service: ` + consumerName + `
-      contains: "` + logLine + `"
+      contains: "` + consumer.LinePoolConnected + `"
       within: 1m
 
 rollback:

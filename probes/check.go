@@ -113,8 +113,9 @@ type Round struct {
 	Reason string
 }
 
-// formatBytes renders n in IEC units: "300MiB", "1.5GiB", "512B".
-func formatBytes(n int64) string {
+// FormatBytes renders n in IEC units, one decimal at most: "300MiB",
+// "1.5GiB", "512B". Every message about Redis memory uses it.
+func FormatBytes(n int64) string {
 	const unit = 1024
 	if n < unit && n > -unit {
 		return strconv.FormatInt(n, 10) + "B"

@@ -205,3 +205,26 @@ func TestEndpointProbeRolledBackSkipsExpect(t *testing.T) {
 		t.Errorf("a wrong status is a consumer problem")
 	}
 }
+
+// An expect message quotes what the app answered; a Redis URL in it (the
+// app reporting its connection) must not carry its password into a round's
+// reason, and from there into conditions, events, reports and logs.
+func TestEndpointProbeExpectMessageMasksURLCredentials(t *testing.T) {
+	const password = "app-Pa55word-q9z"
+	body := `{"redis":{"status":"down","url":"redis://default:` + password + `@redis.railway.internal:6379"},` +
+		`"cache":"rediss://:` + password + `@cache:6380/0?tls=1","note":"dial redis://default:` + password + `@10.0.0.1:6379 failed"}`
+	srv := serve(t, jsonHandler(200, body))
+	c := probeEndpoint(t, spec.Endpoint{Name: "b", URL: srv.URL, Expect: []spec.Expectation{
+		{Field: "redis", Equals: "connected"}, {Field: "cache", Equals: "ok"}, {Field: "note", Exists: ptr(false)},
+	}}, false, time.Second)
+	mustFail(t, c, StepExpect)
+	if strings.Contains(c.Message, password) {
+		t.Fatalf("the message quotes the password: %s", c.Message)
+	}
+	for _, want := range []string{`"redis://default:***@redis.railway.internal:6379"`, `"rediss://:***@cache:6380/0?***"`,
+		`field "note" is present ("***"), want absent`} {
+		if !strings.Contains(c.Message, want) {
+			t.Errorf("message %q lacks %s", c.Message, want)
+		}
+	}
+}

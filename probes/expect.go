@@ -122,9 +122,10 @@ func toFloat(v any) (float64, bool) {
 	return 0, false
 }
 
-// show renders a value as JSON for a message, shortened when long.
+// show renders a value as JSON for a message, shortened when long, with
+// the credentials of any URL in it masked (redact).
 func show(v any) string {
-	b, err := json.Marshal(v)
+	b, err := json.Marshal(redact(v))
 	if err != nil {
 		return fmt.Sprintf("%v", v)
 	}
@@ -132,4 +133,31 @@ func show(v any) string {
 		return string(b[:maxShownValue]) + "…"
 	}
 	return string(b)
+}
+
+// redact masks the secrets of URL-looking strings in a decoded JSON value:
+// an app may report the Redis URL it uses, password included, and a
+// message goes into conditions, events and reports (CONTRACT section 9).
+// A string holding "://" and a userinfo, query or fragment is shown through
+// spec.RedactURL, which masks it whole when it is not a bare URL.
+func redact(v any) any {
+	switch x := v.(type) {
+	case string:
+		if strings.Contains(x, "://") && strings.ContainsAny(x, "@?#") {
+			return spec.RedactURL(x)
+		}
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = redact(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = redact(e)
+		}
+		return out
+	}
+	return v
 }

@@ -3,7 +3,6 @@ package probes
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -90,7 +89,7 @@ func NewRedisProbe(opts RedisOptions) (*RedisProbe, error) {
 		base:     *base,
 		password: base.Password,
 		display:  display,
-		channel:  "reconciler:probe:" + opts.Name + ":" + randomHex(8),
+		channel:  "reconciler:probe:" + opts.Name + ":" + rand.Text(),
 		log:      log.Named("probe.redis").With(zap.String("url", display)),
 		busy:     make(chan struct{}, 1),
 	}, nil
@@ -277,10 +276,4 @@ func remaining(ctx context.Context) time.Duration {
 		return d
 	}
 	return time.Nanosecond
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never returns an error
-	return hex.EncodeToString(b)
 }

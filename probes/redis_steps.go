@@ -86,7 +86,7 @@ func (p *RedisProbe) memory(ctx context.Context, client *redis.Client, c *Check,
 		return &failure{step: StepMemory, msg: "redis does not report used_memory (INFO memory unsupported)"}
 	case c.UsedMemory >= limit:
 		return &failure{step: StepMemory, msg: fmt.Sprintf("used_memory %s over limit %s",
-			formatBytes(c.UsedMemory), formatBytes(limit))}
+			FormatBytes(c.UsedMemory), FormatBytes(limit))}
 	}
 	return nil
 }

@@ -151,10 +151,7 @@ func (c *Client) String() string {
 	return fmt.Sprintf("railway.Client(%s, %s)", c.endpoint, c.creds)
 }
 
-// GoString keeps %#v from printing the client's fields.
-func (c *Client) GoString() string { return c.String() }
-
-// Format keeps every fmt verb from walking the client's fields.
+// Format keeps every fmt verb, %#v included, from walking the client's fields.
 func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
 func orDefault(s, def string) string {

@@ -2,6 +2,7 @@ package railway
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -135,7 +136,7 @@ func (c *Client) Observe(ctx context.Context, projectID, environmentID string, v
 	for i, id := range ids {
 		vars[fmt.Sprintf("s%d", i)] = id
 	}
-	var out map[string]jsonRaw
+	var out map[string]json.RawMessage
 	if err := c.do(ctx, call{op: OpObserve, doc: ObserveDocument(len(ids)), vars: vars}, &out); err != nil {
 		return nil, err
 	}
@@ -175,6 +176,18 @@ func (c *Client) moreInstances(ctx context.Context, projectID, environmentID str
 		}
 		out.Environment.ServiceInstances.appendTo(obs)
 		pi = out.Environment.ServiceInstances.PageInfo
+	}
+	return nil
+}
+
+// decodeField decodes data[key] into dst; a missing key is an error.
+func decodeField(op string, data map[string]json.RawMessage, key string, dst any) error {
+	raw, ok := data[key]
+	if !ok {
+		return fmt.Errorf("railway %s: response has no %q", op, key)
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return fmt.Errorf("railway %s: decoding %q: %w", op, key, err)
 	}
 	return nil
 }

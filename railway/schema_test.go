@@ -11,48 +11,23 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/smartlic/reconciler/railway"
+	"github.com/smartlic/reconciler/railway/railwaytest"
 )
 
-// schemaPath finds Railway's schema: $RAILWAY_SCHEMA, else
-// <repo>/../shared/railway/schema.graphql. Absent both, the test is skipped,
-// except under CI=true where it fails.
+// schemaPath finds Railway's schema as the simulator does
+// (railwaytest.FindSchema). Absent it, the test is skipped, except under
+// CI=true or with $RAILWAY_SCHEMA set, where it fails.
 func schemaPath(t testing.TB) string {
 	t.Helper()
-	if p := os.Getenv("RAILWAY_SCHEMA"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("RAILWAY_SCHEMA: %v", err)
-		}
+	p, err := railwaytest.FindSchema()
+	if err == nil {
 		return p
 	}
-	if root := repoRoot(t); root != "" {
-		p := filepath.Join(root, "..", "shared", "railway", "schema.graphql")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("Railway schema not found: set RAILWAY_SCHEMA or provide ../shared/railway/schema.graphql")
-	}
-	t.Skip("Railway schema not found (set RAILWAY_SCHEMA)")
-	return ""
-}
-
-// repoRoot walks up from the working directory to the directory holding go.mod.
-func repoRoot(t testing.TB) string {
-	dir, err := os.Getwd()
-	if err != nil {
+	if os.Getenv("CI") == "true" || os.Getenv(railwaytest.SchemaEnv) != "" {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
+	t.Skip(err)
+	return ""
 }
 
 // loadSchema parses SDL, or introspection JSON (a .json file) converted to

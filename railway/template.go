@@ -7,21 +7,6 @@ import (
 	"fmt"
 )
 
-// jsonRaw is a field of a response's data, decoded later.
-type jsonRaw = json.RawMessage
-
-// decodeField decodes data[key] into dst; a missing key is an error.
-func decodeField(op string, data map[string]jsonRaw, key string, dst any) error {
-	raw, ok := data[key]
-	if !ok {
-		return fmt.Errorf("railway %s: response has no %q", op, key)
-	}
-	if err := json.Unmarshal(raw, dst); err != nil {
-		return fmt.Errorf("railway %s: decoding %q: %w", op, key, err)
-	}
-	return nil
-}
-
 // TemplateDeploy is one template deployment: Template (from Client.Template)
 // deployed into the environment, its single service named ServiceName.
 type TemplateDeploy struct {

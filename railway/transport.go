@@ -228,7 +228,7 @@ func (c *Client) takeBudget(ctx context.Context, op string) error {
 		r.CancelAt(now)
 		err := fmt.Errorf("railway %s: next request allowed in %s: %w", op, d.Round(time.Second), ErrBudgetExhausted)
 		if c.onRequest != nil {
-			c.onRequest(op, "budget")
+			c.onRequest(op, resultLabel(err))
 		}
 		return err
 	}

@@ -107,7 +107,7 @@ func (r *Reconciler) setVariables(ctx context.Context, sp *spec.Spec, a Action, 
 // noteWritten folds a successful write into the last observation, so that
 // a probe round acting before the next pass does not write it again.
 func (r *Reconciler) noteWritten(a Action) {
-	if r.lastObs == nil || r.lastObs.Err != nil {
+	if r.lastObs == nil { // only successful observations are kept
 		return
 	}
 	o := *r.lastObs

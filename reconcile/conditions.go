@@ -97,7 +97,7 @@ func redisCondition(round probes.Round) state.Condition {
 	case probes.VerdictHealthy:
 		c.Status, c.Reason = state.True, "ProbesPassing"
 		if rc, ok := redisCheck(round); ok {
-			c.Message = fmt.Sprintf("PING %.1fms, used_memory %s", float64(rc.Latency.Microseconds())/1000, spec.Size(rc.UsedMemory))
+			c.Message = fmt.Sprintf("PING %.1fms, used_memory %s", float64(rc.Latency.Microseconds())/1000, probes.FormatBytes(rc.UsedMemory))
 		}
 	case probes.VerdictUnhealthy:
 		c.Status, c.Reason, c.Message = state.False, "ProbeFailed", round.Reason

@@ -220,7 +220,7 @@ func (d *differ) consumer(c spec.Consumer, co ConsumerObs) {
 	d.add(Action{Kind: ActSetVariables, Service: c.Service, ServiceID: co.ID, Set: set,
 		Changes: changesFor(set, co.Vars), Reason: reason, Correction: reason == reasonCorrection})
 	if c.Deploy {
-		d.add(Action{Kind: ActDeploy, Service: c.Service, ServiceID: co.ID, Reason: d.deployReason()})
+		d.add(Action{Kind: ActDeploy, Service: c.Service, ServiceID: co.ID, Reason: reason})
 	}
 }
 

@@ -55,11 +55,29 @@ func TestSteadyStateCostsOneRequest(t *testing.T) {
 	e := newEnv(t)
 	e.converge()
 	e.sim.ResetLog()
+	e.saves.Store(0)
 	for range 5 {
 		e.rec.Pass(t.Context(), reconcile.PassOptions{})
 	}
 	if n := e.sim.RequestCount(); n != 5 {
 		t.Fatalf("5 steady passes cost %d requests, want 5: %v", n, opNames(e.sim.Requests()))
+	}
+	// One save per pass and per round, even when only counters moved: the
+	// streaks drive rollback and roll forward across a restart, and
+	// `status` reads the file. Mutations add saves of their own.
+	if n := e.saves.Load(); n != 5 {
+		t.Fatalf("5 steady passes saved the state %d times, want 5", n)
+	}
+	for range 3 {
+		if _, err := e.rec.Round(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.saves.Load() - 5; n != 3 {
+		t.Fatalf("3 steady rounds saved the state %d times, want 3", n)
+	}
+	if n := e.sim.RequestCount(); n != 5 {
+		t.Fatalf("steady rounds sent %d Railway requests: %v", n-5, opNames(e.sim.Requests()))
 	}
 }
 

@@ -2,7 +2,6 @@ package reconcile
 
 import (
 	"testing"
-	"time"
 
 	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/spec"
@@ -101,5 +100,3 @@ func stateWith(mode state.Mode, edit ...func(*state.State)) *state.State {
 	}
 	return st
 }
-
-var _ = time.Second

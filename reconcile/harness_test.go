@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,8 +59,17 @@ type env struct {
 	spec      *spec.Spec
 	client    *railway.Client
 	store     *state.Store
+	saves     atomic.Int64 // state saves by the current reconciler
 	rec       *reconcile.Reconciler
 }
+
+// countingStore counts the saves of a state.Store.
+type countingStore struct {
+	*state.Store
+	n *atomic.Int64
+}
+
+func (c countingStore) Save(st *state.State) error { c.n.Add(1); return c.Store.Save(st) }
 
 type envOption func(*envConfig)
 
@@ -155,7 +165,8 @@ func (e *env) open(wrap func(reconcile.Railway) reconcile.Railway) {
 	if wrap != nil {
 		rw = wrap(rw)
 	}
-	rec, err := reconcile.New(reconcile.Options{Spec: e.spec, Railway: rw, Prober: prober, Store: store, State: st,
+	e.saves.Store(0)
+	rec, err := reconcile.New(reconcile.Options{Spec: e.spec, Railway: rw, Prober: prober, Store: countingStore{store, &e.saves}, State: st,
 		Logger: zaptest.NewLogger(e.t), Now: e.clock.Now})
 	if err != nil {
 		e.t.Fatal(err)

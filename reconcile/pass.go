@@ -34,11 +34,6 @@ type Result struct {
 	Err error
 }
 
-// Converged reports whether the pass found nothing to do or wait for.
-func (res *Result) Converged() bool {
-	return res.Err == nil && res.Plan.Converged() && len(res.Plan.Blocked) == 0
-}
-
 // Pass observes, diffs and acts once, then persists the state. Railway is
 // read without holding the lock, so probe rounds are never delayed by it.
 func (r *Reconciler) Pass(ctx context.Context, po PassOptions) *Result {

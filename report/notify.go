@@ -90,7 +90,7 @@ func NewNotifier(opts NotifierOptions) *Notifier {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Notifier{
 		opts: opts, log: opts.Logger.Named("notify"), scrub: newScrubber(opts.Secrets...),
-		policy: newPolicy(opts.DegradedGrace, opts.MinInterval),
+		policy: newPolicy(opts.MinInterval),
 		wake:   make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{}),
 	}
 	go n.run()

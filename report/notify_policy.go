@@ -48,7 +48,7 @@ type eventKey struct {
 // "Notifications"). It keys time on the events' own timestamps, so it is
 // deterministic; only the Degraded grace runs on a timer (the Notifier's).
 type policy struct {
-	grace, interval time.Duration
+	interval time.Duration
 
 	// pending is a Degraded held back for the grace; gen identifies it.
 	pending *state.Event
@@ -61,8 +61,8 @@ type policy struct {
 	recent     []eventKey
 }
 
-func newPolicy(grace, interval time.Duration) *policy {
-	return &policy{grace: grace, interval: interval, last: map[string]time.Time{}, suppressed: map[string]int{}}
+func newPolicy(interval time.Duration) *policy {
+	return &policy{interval: interval, last: map[string]time.Time{}, suppressed: map[string]int{}}
 }
 
 // decide returns the messages e causes now, and the generation of a
@@ -86,9 +86,7 @@ func (p *policy) decide(e state.Event) ([]outgoing, int) {
 		return []outgoing{{event: e}}, 0
 	case reconcile.EventRolledForward, reconcile.EventAddonCreated:
 		return []outgoing{{event: e}}, 0
-	case reconcile.EventVariablesCorrected:
-		return p.limited(e), 0
-	case reconcile.EventAddonCreateFailed, reconcile.EventDeployFailed:
+	case reconcile.EventVariablesCorrected, reconcile.EventAddonCreateFailed, reconcile.EventDeployFailed:
 		return p.limited(e), 0
 	}
 	return nil, 0

@@ -270,7 +270,7 @@ func TestPolicy(t *testing.T) {
 		}, []int{1}, []string{reconcile.EventRolledBack}, []int{0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newPolicy(DefaultDegradedGrace, DefaultMinInterval)
+			p := newPolicy(DefaultMinInterval)
 			var got []outgoing
 			gen := 0
 			for i, e := range tc.events {

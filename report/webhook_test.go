@@ -75,6 +75,9 @@ func TestWebhookBackoffGrows(t *testing.T) {
 	sl := &sleeps{}
 	_ = webhookSinks(t, rcv.url(), sl).Deliver(t.Context(), Build(Input{State: cleanState(), Now: reportTime}), FormatMarkdown)
 	// 1s, 2s, 4s, 8s, each ±50% jitter.
+	if len(sl.waits) != 4 {
+		t.Fatalf("%d waits, want 4 (5 attempts)", len(sl.waits))
+	}
 	for i, d := range sl.waits {
 		base := time.Second << i
 		if d < base/2 || d > base*3/2 {

@@ -112,10 +112,7 @@ func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]
 // deref follows aliases and charges the node budget. It returns nil for a
 // nil node and once the budget is spent.
 func (d *decoder) deref(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	if n == nil || d.exhausted {
+	if n = derefQuiet(n); n == nil || d.exhausted {
 		return nil
 	}
 	if d.budget--; d.budget < 0 {

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"strings"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -260,7 +262,12 @@ func (d *decoder) decodeSink(n *yaml.Node, path string) (Sink, bool) {
 		if !ok && !isNull(n) {
 			return Sink{}, false // reported by scalar
 		}
-		d.errorf(n, path, "unknown sink %q: use stdout, file: DIR or webhook: URL", v)
+		if strings.Contains(v, "://") { // a webhook URL written without "webhook:"
+			d.errorf(n, path, "a URL is not a sink: write webhook: URL (the value is secret and not shown)")
+			return Sink{}, false
+		}
+		// Quote the file's text, not the environment's: ${NAME} may hold a secret.
+		d.errorf(n, path, "unknown sink %q: use stdout, file: DIR or webhook: URL", n.Value)
 		return Sink{}, false
 	}
 	f := d.mapping(n, path, "file", "webhook")

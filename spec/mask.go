@@ -30,6 +30,16 @@ func RedactURL(raw string) string {
 	return Masked
 }
 
+// shownURL is raw as an error message may quote it: whole when it has no
+// part that can hold a secret (userinfo, query, fragment), else through
+// RedactURL, as Print shows it.
+func shownURL(raw string) string {
+	if !strings.ContainsAny(raw, "@?#") {
+		return raw
+	}
+	return RedactURL(raw)
+}
+
 // MaskValue returns a consumer variable's value as it may be shown in a plan,
 // a drift item, a report or validate --print (CONTRACT §9). The rule:
 //

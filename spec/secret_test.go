@@ -89,14 +89,34 @@ func TestSpecNeverPrintsSecrets(t *testing.T) {
 	}
 }
 
+// TestErrorsNeverPrintSecrets checks that the errors about a Redis URL, a
+// webhook, an endpoint URL or a sink do not quote a secret, wherever it came
+// from, while still naming the field.
 func TestErrorsNeverPrintSecrets(t *testing.T) {
-	env := map[string]string{"RAILWAY_PROJECT_ID": "p", "URL": "http://x:" + redisPassword + "@h/" + webhookToken}
-	doc := minimal + "health:\n  redis:\n    url: ${URL}\nreport:\n  sinks:\n    - webhook: ftp://u:" + webhookToken + "@h\n"
-	_, err := Parse("d.yaml", []byte(doc), lookup(env))
-	if err == nil {
-		t.Fatal("want errors")
+	env := map[string]string{"RAILWAY_PROJECT_ID": "p", "URL": "http://x:" + redisPassword + "@h/" + webhookToken,
+		"HOOK": "https://hooks.slack.com/services/T/B/" + webhookToken, "HEALTH": "backend/health?token=" + redisPassword,
+		"TOKEN": webhookToken}
+	tests := []struct{ name, yaml, path string }{
+		{"redis url", "health:\n  redis:\n    url: ${URL}\n", "health.redis.url"},
+		{"webhook", "report:\n  sinks:\n    - webhook: ftp://u:" + webhookToken + "@h\n", "report.sinks[0].webhook"},
+		{"webhook without webhook:", "report:\n  sinks:\n    - ${HOOK}\n", "report.sinks[0]: a URL is not a sink"},
+		{"sink from the environment", "report:\n  sinks:\n    - ${TOKEN}\n", `report.sinks[0]: unknown sink "${TOKEN}"`},
+		{"endpoint url", "health:\n  endpoints:\n    - {name: b, url: '${HEALTH}'}\n", `health.endpoints[0].url: must be an http or https URL, got "***"`},
+		{"railway endpoint", strings.Replace(minimal, "railway:\n", "railway:\n  endpoint: ftp://u:${TOKEN}@h/x\n", 1), `railway.endpoint: must be an http or https URL, got "ftp://u:***@h/x"`},
 	}
-	if strings.Contains(err.Error(), redisPassword) || strings.Contains(err.Error(), webhookToken) {
-		t.Errorf("errors leak a secret:\n%v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := tt.yaml
+			if !strings.HasPrefix(doc, "version:") {
+				doc = minimal + doc
+			}
+			_, err := Parse("d.yaml", []byte(doc), lookup(env))
+			if err == nil || !strings.Contains(err.Error(), tt.path) {
+				t.Fatalf("want an error on %s, got %v", tt.path, err)
+			}
+			if strings.Contains(err.Error(), redisPassword) || strings.Contains(err.Error(), webhookToken) {
+				t.Errorf("errors leak a secret:\n%v", err)
+			}
+		})
 	}
 }

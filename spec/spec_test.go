@@ -281,9 +281,8 @@ func TestErrorFormat(t *testing.T) {
 func TestErrorsCapped(t *testing.T) {
 	var b strings.Builder
 	b.WriteString(minimal)
-	for i := range 150 {
+	for range 150 {
 		b.WriteString("  - service: dup\n    variables: {A: b}\n")
-		_ = i
 	}
 	lines := parseErr(t, b.String())
 	if len(lines) != maxReported+1 || lines[maxReported] != "desired.yaml: 49 more problems not shown" {

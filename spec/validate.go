@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"maps"
 	"net"
 	"net/url"
 	"regexp"
@@ -69,7 +70,7 @@ func httpURL(raw string) bool {
 
 func (d *decoder) validateRailway(r *Railway) {
 	if d.required("railway.endpoint", r.Endpoint) && !httpURL(r.Endpoint) {
-		d.errorAt("railway.endpoint", "must be an http or https URL, got %q", r.Endpoint)
+		d.errorAt("railway.endpoint", "must be an http or https URL, got %q", shownURL(r.Endpoint))
 	}
 	d.required("railway.projectId", r.ProjectID)
 	d.required("railway.environment", r.Environment)
@@ -121,7 +122,7 @@ func (d *decoder) validateHealth(s *Spec) {
 			names[e.Name] = true
 		}
 		if d.required(path+".url", e.URL) && !httpURL(e.URL) {
-			d.errorAt(path+".url", "must be an http or https URL, got %q", e.URL)
+			d.errorAt(path+".url", "must be an http or https URL, got %q", shownURL(e.URL))
 		}
 		if e.Status < 100 || e.Status > 599 {
 			d.errorAt(path+".status", "must be an HTTP status between 100 and 599, got %d", e.Status)
@@ -226,11 +227,4 @@ func (d *decoder) validateListen(listen string) {
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

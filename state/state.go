@@ -58,11 +58,3 @@ func (s *State) DeployServices() []string {
 
 // ServiceID returns the cached id of a service name.
 func (r *Resolved) ServiceID(name string) string { return r.Services[name] }
-
-// SetServiceID caches the id of a service name.
-func (r *Resolved) SetServiceID(name, id string) {
-	if r.Services == nil {
-		r.Services = map[string]string{}
-	}
-	r.Services[name] = id
-}

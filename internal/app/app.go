@@ -109,7 +109,7 @@ func Build(ctx context.Context, o Options) (*App, error) {
 			return s.Requests, s.RateLimitRemaining
 		},
 	}
-	if a.Store != nil {
+	if a.Store != nil { // a nil *state.Store in the interface would not read as "no store"
 		ropts.Store = a.Store
 	}
 	if a.Reconciler, err = reconcile.New(ropts); err != nil {
@@ -123,10 +123,14 @@ func Build(ctx context.Context, o Options) (*App, error) {
 func (a *App) openState(o Options) (*state.State, error) {
 	if o.Store == StoreReadOnly {
 		st, err := state.Read(o.Spec.State.Path)
-		if errors.Is(err, state.ErrNoState) {
+		switch {
+		case errors.Is(err, state.ErrNoState):
 			return state.New(o.Spec.Name, o.Now()), nil
-		}
-		if err != nil {
+		case errors.Is(err, state.ErrNewerState):
+			// It may hold a rollback or a hold: planning from a fresh state
+			// would show the opposite. Refused, as the locked mode does.
+			return nil, err
+		case err != nil:
 			// A corrupt file is the locked owner's to move aside; a
 			// read-only command starts from nothing instead.
 			o.Logger.Warn("state unreadable, planning from a fresh state", zap.Error(err))

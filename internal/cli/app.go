@@ -20,9 +20,8 @@ import (
 type Options struct {
 	// Args are the command-line arguments without the program name.
 	Args []string
-	// Stdin, Stdout and Stderr are the process streams; logs go to Stderr,
+	// Stdout and Stderr are the process streams; logs go to Stderr,
 	// command results to Stdout.
-	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	// LookupEnv reads the environment (os.LookupEnv); nil is an empty one.
 	LookupEnv func(string) (string, bool)
@@ -37,9 +36,8 @@ type Options struct {
 // clock, the spec path and the logger, both resolved from the global flags
 // before the command's RunE is called.
 type App struct {
-	// Stdin, Stdout and Stderr are the process streams: results go to
-	// Stdout, logs and errors to Stderr. Never nil.
-	Stdin          io.Reader
+	// Stdout and Stderr are the process streams: results go to Stdout,
+	// logs and errors to Stderr. Never nil.
 	Stdout, Stderr io.Writer
 	// LookupEnv reads the environment (spec interpolation, tokens, PORT).
 	LookupEnv func(string) (string, bool)
@@ -62,11 +60,8 @@ type App struct {
 // handed to the command (cmd.Context()); cancel it on SIGINT/SIGTERM.
 func Run(ctx context.Context, o Options) int {
 	app := &App{
-		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
+		Stdout: o.Stdout, Stderr: o.Stderr,
 		LookupEnv: o.LookupEnv, Now: o.Now, loggerOverride: o.Logger,
-	}
-	if app.Stdin == nil {
-		app.Stdin = eofReader{}
 	}
 	if app.Stdout == nil {
 		app.Stdout = io.Discard
@@ -103,14 +98,7 @@ func (app *App) setup(flags interface{ Changed(string) bool }) error {
 		app.Logger = app.loggerOverride
 		return nil
 	}
-	format := app.logFormat.value
-	if format == "" {
-		format = "json"
-		if isTerminal(app.Stderr) {
-			format = "console"
-		}
-	}
-	log, err := newLogger(format, app.logLevel.value, app.Stderr, app.Now)
+	log, err := newLogger(app.format(), app.logLevel.value, app.Stderr, app.Now)
 	if err != nil {
 		return fmt.Errorf("building the logger: %w", err)
 	}
@@ -121,6 +109,17 @@ func (app *App) setup(flags interface{ Changed(string) bool }) error {
 	// Tests, which share a process, pass their own logger and skip this.
 	redis.SetLogger(redisLogger{log})
 	return nil
+}
+
+// format is --log-format, else console on a terminal and json otherwise.
+func (app *App) format() string {
+	switch {
+	case app.logFormat.value != "":
+		return app.logFormat.value
+	case isTerminal(app.Stderr):
+		return "console"
+	}
+	return "json"
 }
 
 // redisLogger adapts zap to go-redis's internal logger, at debug level (a
@@ -180,7 +179,3 @@ type clock func() time.Time
 
 func (c clock) Now() time.Time                         { return c() }
 func (c clock) NewTicker(d time.Duration) *time.Ticker { return time.NewTicker(d) }
-
-type eofReader struct{}
-
-func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }

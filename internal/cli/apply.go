@@ -66,16 +66,11 @@ Exit 0 converged, 1 error or timeout, 3 invalid spec.`,
 
 // applyDryRun is plan with apply's output: nothing is written.
 func applyDryRun(ctx context.Context, a *App, sp *spec.Spec) error {
-	built, err := buildApp(ctx, a, sp, app.StoreReadOnly, "reconciler apply --dry-run", reconcile.Hooks{})
+	res, _, err := dryPass(ctx, a, sp)
 	if err != nil {
 		return err
 	}
-	defer built.Close()
-	res := built.Reconciler.Pass(ctx, reconcile.PassOptions{Probe: true, DryRun: true})
-	if res.Err != nil {
-		return failure(res.Err)
-	}
-	if err := writePlan(a.Stdout, "text", sp.Name, res); err != nil {
+	if err := writePlan(a.Stdout, "text", sp.Name, res, nil); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintln(a.Stdout, "dry run: nothing was applied")

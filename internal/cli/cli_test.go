@@ -12,7 +12,8 @@ import (
 	"time"
 	_ "time/tzdata" // CRON_TZ in valid-full.yaml
 
-	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 var testEnv = map[string]string{
@@ -197,15 +198,26 @@ func TestJSONLogsAtDebug(t *testing.T) {
 	}
 }
 
+// TestLoggerOverride checks that Options.Logger replaces the logger the
+// flags would build: the entries reach it, and nothing reaches stderr.
 func TestLoggerOverride(t *testing.T) {
-	var stdout bytes.Buffer
-	code := Run(t.Context(), Options{Args: []string{"version"}, Stdout: &stdout, Logger: zaptest.NewLogger(t)})
-	if code != ExitOK || !strings.HasPrefix(stdout.String(), "version: ") {
-		t.Errorf("code %d, stdout %q", code, stdout.String())
+	path := writeSpec(t, validSpec)
+	core, logs := observer.New(zap.DebugLevel)
+	var stdout, stderr bytes.Buffer
+	code := Run(t.Context(), Options{
+		Args:   []string{"--log-format", "json", "--log-level", "debug", "validate", "-f", path},
+		Stdout: &stdout, Stderr: &stderr, Logger: zap.New(core),
+		LookupEnv: func(k string) (string, bool) { v, ok := testEnv[k]; return v, ok },
+	})
+	if code != ExitOK || stdout.String() != path+": ok\n" || stderr.Len() != 0 {
+		t.Errorf("code %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	if n := logs.FilterMessage("spec loaded").Len(); n != 1 {
+		t.Errorf("the override got %d \"spec loaded\" entries, want 1", n)
 	}
 }
 
-func TestReport(t *testing.T) {
+func TestExitCode(t *testing.T) {
 	root := newRoot(&App{})
 	tests := []struct {
 		name   string

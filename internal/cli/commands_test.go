@@ -12,6 +12,7 @@ import (
 	"github.com/smartlic/reconciler/internal/redisserver/redistest"
 	"github.com/smartlic/reconciler/railway/railwaytest"
 	"github.com/smartlic/reconciler/reconcile"
+	"github.com/smartlic/reconciler/state"
 )
 
 const cliToken = "tok-cli-4f1e2d3c4b5a69788796a5b4"
@@ -81,6 +82,10 @@ func TestPlanOnAnEmptyProjectWritesNothing(t *testing.T) {
 	if err := json.Unmarshal([]byte(got.stdout), &doc); err != nil || doc.InSync || len(doc.Actions) == 0 || doc.Actions[0].Kind != reconcile.ActCreateAddon {
 		t.Fatalf("plan json (%v):\n%s", err, got.stdout)
 	}
+	// The pass's probe round: no addon, so no Redis URL to probe yet.
+	if pr := doc.Probe; pr == nil || pr.Verdict != "inconclusive" || pr.Healthy || len(pr.Checks) != 1 || pr.Checks[0].Step != "url" {
+		t.Fatalf("plan json probe:\n%s", got.stdout)
+	}
 }
 
 func TestApplyThenPlanIsInSync(t *testing.T) {
@@ -96,6 +101,12 @@ func TestApplyThenPlanIsInSync(t *testing.T) {
 	}
 	if got := run(t, p.env, "plan", "-f", p.spec); got.code != ExitOK || !strings.Contains(got.stdout, "no changes") {
 		t.Fatalf("plan after apply: exit %d\n%s%s", got.code, got.stdout, got.stderr)
+	}
+	var plan planDoc
+	pj := run(t, p.env, "plan", "-f", p.spec, "--output", "json")
+	if err := json.Unmarshal([]byte(pj.stdout), &plan); err != nil || !plan.InSync || plan.Probe == nil ||
+		!plan.Probe.Healthy || len(plan.Probe.Checks) == 0 || plan.Probe.Checks[0].Name != "redis" || !plan.Probe.Checks[0].OK {
+		t.Fatalf("plan json after apply (%v):\n%s", err, pj.stdout)
 	}
 	st := run(t, p.env, "status", "-f", p.spec)
 	if st.code != ExitOK || !strings.Contains(st.stdout, "smartlic-production: Healthy") || !strings.Contains(st.stdout, "AddonReady") {
@@ -177,12 +188,22 @@ func TestApplyWhileLockedNamesTheHolder(t *testing.T) {
 	if got := run(t, p.env, "apply", "-f", p.spec, "--timeout", "30s"); got.code != ExitOK {
 		t.Fatalf("apply: %+v", got)
 	}
-	lock := exec2Lock(t, p.statePath)
-	defer lock()
+	holdLock(t, p.statePath)
 	got := run(t, p.env, "apply", "-f", p.spec)
 	if got.code != ExitFailure || !strings.Contains(got.stderr, "locked by pid") {
 		t.Fatalf("apply while locked: %+v", got)
 	}
+}
+
+// holdLock holds the state lock, as a running `reconciler run` would, until
+// the test ends.
+func holdLock(t *testing.T, path string) {
+	t.Helper()
+	s, err := state.Open(path, state.Options{Holder: "reconciler run"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
 }
 
 func TestReportCommand(t *testing.T) {

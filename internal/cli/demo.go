@@ -67,12 +67,5 @@ func demoLogger(app *App, levelSet bool) (*zap.Logger, error) {
 	if levelSet || app.loggerOverride != nil {
 		return app.Logger, nil
 	}
-	format := app.logFormat.value
-	if format == "" {
-		format = "json"
-		if isTerminal(app.Stderr) {
-			format = "console"
-		}
-	}
-	return newLogger(format, "error", app.Stderr, app.Now)
+	return newLogger(app.format(), "error", app.Stderr, app.Now)
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/smartlic/reconciler/internal/app"
 	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/state"
 )
@@ -28,16 +27,11 @@ Exit 0 in sync, 2 changes pending or drift, 1 error, 3 invalid spec.`,
 			if err != nil {
 				return err
 			}
-			built, err := buildApp(cmd.Context(), a, sp, app.StoreReadOnly, "reconciler plan", reconcile.Hooks{})
+			res, st, err := dryPass(cmd.Context(), a, sp)
 			if err != nil {
 				return err
 			}
-			defer built.Close()
-			res := built.Reconciler.Pass(cmd.Context(), reconcile.PassOptions{Probe: true, DryRun: true})
-			if res.Err != nil {
-				return failure(res.Err)
-			}
-			if err := writePlan(a.Stdout, output.value, sp.Name, res); err != nil {
+			if err := writePlan(a.Stdout, output.value, sp.Name, res, st.LastProbe); err != nil {
 				return err
 			}
 			if res.Plan.Pending() || len(res.Plan.Drift) > 0 {
@@ -62,14 +56,14 @@ type planDoc struct {
 	Probe   *state.Probe          `json:"probe,omitempty"`
 }
 
-func writePlan(w io.Writer, format, name string, res *reconcile.Result) error {
+// writePlan prints a dry pass's plan as text or as a planDoc; probe is the
+// pass's round as the state records it (what /status shows as lastProbe).
+func writePlan(w io.Writer, format, name string, res *reconcile.Result, probe *state.Probe) error {
 	p := res.Plan
 	if format == "json" {
 		doc := planDoc{Name: name, Phase: res.Phase, InSync: !p.Pending() && len(p.Drift) == 0,
-			Actions: nonNil(p.Actions), Drift: nonNil(p.Drift), Waiting: nonNil(p.Waiting), Blocked: nonNil(p.Blocked)}
-		if res.Round != nil {
-			doc.Probe = probeDoc(res)
-		}
+			Actions: nonNil(p.Actions), Drift: nonNil(p.Drift), Waiting: nonNil(p.Waiting), Blocked: nonNil(p.Blocked),
+			Probe: probe}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(doc)
@@ -78,17 +72,6 @@ func writePlan(w io.Writer, format, name string, res *reconcile.Result) error {
 		return err
 	}
 	return p.WriteText(w)
-}
-
-func probeDoc(res *reconcile.Result) *state.Probe {
-	r := res.Round
-	p := &state.Probe{At: r.At.UTC(), Verdict: r.Redis.String(), Reason: r.Reason, Checks: []state.ProbeCheck{}}
-	p.Healthy = r.Redis.String() == "healthy" && r.ConsumersHealthy
-	for _, c := range r.Checks {
-		p.Checks = append(p.Checks, state.ProbeCheck{Name: c.Name, OK: c.OK, Step: c.Step, Message: c.Message,
-			LatencyMs: float64(c.Latency.Microseconds()) / 1000})
-	}
-	return p
 }
 
 func roundNote(res *reconcile.Result) string {

@@ -1,12 +1,11 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/smartlic/reconciler/internal/app"
-	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/report"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
@@ -31,20 +30,15 @@ Exit 0 no drift, 2 drift, 1 error (Railway unreadable, a sink failed),
 			if err != nil {
 				return err
 			}
-			f, err := report.ParseFormat(orDefault(format.value, sp.Report.Format))
+			f, err := report.ParseFormat(cmp.Or(format.value, sp.Report.Format))
 			if err != nil {
 				return WithExitCode(ExitInvalid, err)
 			}
-			built, err := buildApp(cmd.Context(), a, sp, app.StoreReadOnly, "reconciler report", reconcile.Hooks{})
+			_, st, err := dryPass(cmd.Context(), a, sp)
 			if err != nil {
 				return err
 			}
-			defer built.Close()
-			res := built.Reconciler.Pass(cmd.Context(), reconcile.PassOptions{Probe: true, DryRun: true})
-			if res.Err != nil {
-				return failure(res.Err)
-			}
-			r := report.Build(report.Input{Spec: sp, State: built.Reconciler.State(), Now: a.Now()})
+			r := report.Build(report.Input{Spec: sp, State: st, Now: a.Now()})
 			if err := writeReport(cmd, a, sp.Report.Sinks, r, f, out); err != nil {
 				return failure(err)
 			}
@@ -79,11 +73,4 @@ func writeReport(cmd *cobra.Command, a *App, sinks []spec.Sink, r *report.Report
 		return fmt.Errorf("writing the report: %w", err)
 	}
 	return nil
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

@@ -69,7 +69,10 @@ func runController(ctx context.Context, app *App, sp *spec.Spec, listen string) 
 	}
 	hups := make(chan os.Signal, 1)
 	signal.Notify(hups, syscall.SIGHUP)
-	defer signal.Stop(hups)
+	defer func() {
+		signal.Stop(hups)
+		close(hups) // ends the forwarding goroutine
+	}()
 	go func() {
 		for range hups {
 			ctrl.Reload()

@@ -22,14 +22,31 @@ func buildApp(ctx context.Context, a *App, sp *spec.Spec, mode app.StoreMode, ho
 	if err != nil {
 		var le *state.LockedError
 		if errors.As(err, &le) {
-			return nil, WithExitCode(ExitFailure, fmt.Errorf("%w; stop it first, or use its /status", err))
+			return nil, failure(fmt.Errorf("%w; stop it first, or use its /status", err))
 		}
-		return nil, WithExitCode(ExitFailure, err)
+		return nil, failure(err)
 	}
 	if info := built.Loaded; info.CorruptMovedTo != "" {
 		fmt.Fprintf(a.Stderr, "warning: the state file was corrupt; moved aside to %s, starting over in Unknown\n", info.CorruptMovedTo)
 	}
 	return built, nil
+}
+
+// dryPass is the work plan, report and apply --dry-run share: one pass
+// with a probe round that writes nothing, to Railway or to the state file.
+// It returns the pass and the state it left in memory, whose LastProbe is
+// that round. Errors exit 1.
+func dryPass(ctx context.Context, a *App, sp *spec.Spec) (*reconcile.Result, *state.State, error) {
+	built, err := buildApp(ctx, a, sp, app.StoreReadOnly, "", reconcile.Hooks{}) // no lock, so no holder
+	if err != nil {
+		return nil, nil, err
+	}
+	defer built.Close()
+	res := built.Reconciler.Pass(ctx, reconcile.PassOptions{Probe: true, DryRun: true})
+	if res.Err != nil {
+		return nil, nil, failure(res.Err)
+	}
+	return res, built.Reconciler.State(), nil
 }
 
 // failure wraps an outside failure (Railway, network) as exit 1.

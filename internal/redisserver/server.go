@@ -11,7 +11,6 @@ package redisserver
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -84,7 +83,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		s.log = zap.NewNop()
 	}
 	if s.password == "" {
-		s.password = randomHex(16)
+		s.password = rand.Text()
 	}
 	for attempt := 1; ; attempt++ {
 		if s.port, err = freePort(); err != nil {
@@ -117,16 +116,6 @@ func (s *Server) Password() string { return s.password }
 func (s *Server) URL() string {
 	u := url.URL{Scheme: "redis", User: url.UserPassword("default", s.password), Host: s.Addr()}
 	return u.String()
-}
-
-// PID returns the process id of the running server, or 0 when it is not running.
-func (s *Server) PID() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.proc == nil || s.proc.exited() {
-		return 0
-	}
-	return s.proc.cmd.Process.Pid
 }
 
 // Kill sends SIGKILL and waits for the process to exit: clients then get
@@ -217,10 +206,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (it panics on broken systems)
-	return hex.EncodeToString(b)
 }

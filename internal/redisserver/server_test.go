@@ -36,9 +36,6 @@ func TestStartAnswersWithPassword(t *testing.T) {
 	if !strings.HasPrefix(s.URL(), "redis://default:"+s.Password()+"@127.0.0.1:") {
 		t.Errorf("URL() has an unexpected shape")
 	}
-	if s.PID() == 0 {
-		t.Errorf("PID() = 0 for a running server")
-	}
 	if err := client(t, s, time.Second).Ping(t.Context()).Err(); err != nil {
 		t.Fatalf("PING with password: %v", err)
 	}
@@ -61,9 +58,6 @@ func TestKillRefusesThenRestartOnSamePort(t *testing.T) {
 	s := redistest.Start(t)
 	port, pass := s.Port(), s.Password()
 	s.Kill()
-	if s.PID() != 0 {
-		t.Errorf("PID() after Kill = %d, want 0", s.PID())
-	}
 	_, err := net.DialTimeout("tcp", s.Addr(), time.Second)
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("dial after Kill: got %v, want connection refused", err)

@@ -3,18 +3,20 @@ package railwaytest
 import (
 	"net/http"
 	"strings"
+
+	"github.com/smartlic/reconciler/railway"
 )
 
-// TokenKind is how a token is presented to Railway.
-type TokenKind int
+// TokenKind is how a token is presented to Railway: the client's own kinds.
+type TokenKind = railway.TokenKind
 
 const (
 	// BearerToken is an account or workspace token, sent as
 	// "Authorization: Bearer <token>".
-	BearerToken TokenKind = iota + 1
+	BearerToken = railway.BearerToken
 	// ProjectToken is a project token, sent as "Project-Access-Token: <token>";
 	// it is scoped to one environment of one project.
-	ProjectToken
+	ProjectToken = railway.ProjectToken
 )
 
 // apiError is an error whose text is Railway's own message, answered as a

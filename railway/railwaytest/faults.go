@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/smartlic/reconciler/internal/clock"
 )
 
 // Faults makes a share of requests fail the ways Railway's edge does. Shares
@@ -174,13 +176,5 @@ func (s *Server) delay(ctx context.Context) {
 	s.mu.Lock()
 	d := s.faults.cfg.Latency
 	s.mu.Unlock()
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
+	_ = clock.Sleep(ctx, d) // a client that gave up is answered at once
 }

@@ -12,22 +12,22 @@ import (
 	"time"
 )
 
-// clock is an injectable clock for deterministic deployment and workflow
+// fakeClock is an injectable clock for deterministic deployment and workflow
 // progress.
-type clock struct {
+type fakeClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)} }
+func newClock() *fakeClock { return &fakeClock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)} }
 
-func (c *clock) Now() time.Time {
+func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *clock) Advance(d time.Duration) {
+func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
@@ -141,7 +141,7 @@ func (r result) str(path ...any) string {
 // an all-projects Bearer token.
 type world struct {
 	s         *Server
-	clock     *clock
+	clock     *fakeClock
 	projectID string
 	envID     string
 	backendID string

@@ -29,7 +29,6 @@ type Request struct {
 // reqLog is the request record, guarded by Server.mu.
 type reqLog struct {
 	requests    []Request
-	mutations   int
 	forbidden   []string
 	invalid     []string
 	unsupported []string
@@ -40,9 +39,6 @@ func (s *Server) record(r Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reqs.requests = append(s.reqs.requests, r)
-	if r.Mutation {
-		s.reqs.mutations++
-	}
 }
 
 // reportInvalid records a schema-invalid request or an unsupported field and
@@ -100,7 +96,13 @@ func (s *Server) RequestCount() int {
 func (s *Server) MutationCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.reqs.mutations
+	n := 0
+	for _, r := range s.reqs.requests {
+		if r.Mutation {
+			n++
+		}
+	}
+	return n
 }
 
 // Forbidden lists every forbidden operation received: deletes,

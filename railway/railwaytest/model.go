@@ -126,8 +126,8 @@ func (m *model) addEnv(p *project, name string, now time.Time) *environment {
 
 // addService creates a service; its instances are added by the caller.
 func (m *model) addService(p *project, name string, now time.Time) (*service, error) {
-	if _, ok := m.serviceByName(p.id, name); ok {
-		return nil, apiError(fmt.Sprintf("A service named %q already exists in this project", name))
+	if err := m.nameFree(p.id, name); err != nil {
+		return nil, err
 	}
 	s := &service{id: m.newID(kindService), name: name, projectID: p.id, createdAt: now, instances: map[string]*instance{}}
 	m.services[s.id] = s
@@ -149,6 +149,14 @@ func (s *service) anyImage() string {
 		}
 	}
 	return ""
+}
+
+// nameFree fails, as Railway does, when the project has a service named name.
+func (m *model) nameFree(projectID, name string) error {
+	if _, taken := m.serviceByName(projectID, name); taken {
+		return apiError(fmt.Sprintf("A service named %q already exists in this project", name))
+	}
+	return nil
 }
 
 func (m *model) serviceByName(projectID, name string) (*service, bool) {

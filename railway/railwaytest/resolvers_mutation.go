@@ -296,8 +296,8 @@ func (s *Server) checkTemplateLocked(c *call, projectID, envID string, specs []t
 		return err
 	}
 	for _, ts := range specs {
-		if _, taken := s.m.serviceByName(projectID, ts.name); taken {
-			return apiError(fmt.Sprintf("A service named %q already exists in this project", ts.name))
+		if err := s.m.nameFree(projectID, ts.name); err != nil {
+			return err
 		}
 	}
 	return nil

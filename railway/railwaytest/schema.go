@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -48,8 +49,41 @@ func FindSchema() (string, error) {
 	}
 }
 
-// loadSchema reads and parses an SDL schema file.
+// schemas caches parsed schemas by path: Railway's SDL is ~5k lines and takes
+// milliseconds and megabytes to parse, and every simulator of a test run
+// would otherwise parse it again. An *ast.Schema is only read once loaded
+// (validation and execution write to the query document, never to the
+// schema), so simulators share it. A file changed after its first load is
+// not reread.
+var schemas struct {
+	mu     sync.Mutex
+	byPath map[string]*ast.Schema
+}
+
+// loadSchema returns the schema at path, parsed on first use.
 func loadSchema(path string) (*ast.Schema, error) {
+	key, err := filepath.Abs(path)
+	if err != nil {
+		key = path
+	}
+	schemas.mu.Lock()
+	defer schemas.mu.Unlock()
+	if s, ok := schemas.byPath[key]; ok {
+		return s, nil
+	}
+	s, err := parseSchema(path)
+	if err != nil {
+		return nil, err
+	}
+	if schemas.byPath == nil {
+		schemas.byPath = map[string]*ast.Schema{}
+	}
+	schemas.byPath[key] = s
+	return s, nil
+}
+
+// parseSchema reads and parses an SDL schema file.
+func parseSchema(path string) (*ast.Schema, error) {
 	if strings.HasSuffix(path, ".json") {
 		return nil, fmt.Errorf("loading schema %s: introspection JSON is not supported, use the SDL schema.graphql", path)
 	}
