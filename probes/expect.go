@@ -143,9 +143,7 @@ func show(v any) string {
 func redact(v any) any {
 	switch x := v.(type) {
 	case string:
-		if strings.Contains(x, "://") && strings.ContainsAny(x, "@?#") {
-			return spec.RedactURL(x)
-		}
+		return spec.RedactURLsIn(x)
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {

@@ -145,9 +145,9 @@ func readyCondition(st *state.State, err error) state.Condition {
 	c := state.Condition{Type: state.CondReady, Status: state.False, Reason: string(st.Phase)}
 	switch {
 	case err != nil && Classify(err) == ClassPermanent:
-		c.Reason, c.Message = reasonOf(err), err.Error()
+		c.Reason, c.Message = reasonOf(err), spec.RedactURLsIn(err.Error())
 	case err != nil:
-		c.Reason, c.Message = ReasonTransientError, err.Error()+" (retrying)"
+		c.Reason, c.Message = ReasonTransientError, spec.RedactURLsIn(err.Error())+" (retrying)"
 	case len(st.Blocked) > 0:
 		c.Reason, c.Message = "Blocked", st.Blocked[0]
 	case st.Phase == state.Healthy && len(st.Drift) == 0:

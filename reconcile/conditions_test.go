@@ -1,10 +1,13 @@
 package reconcile
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/smartlic/reconciler/probes"
+	"github.com/smartlic/reconciler/state"
+	"go.uber.org/zap"
 )
 
 // The RedisHealthy message shows used_memory the way the probe's own
@@ -15,5 +18,13 @@ func TestRedisConditionMessage(t *testing.T) {
 	}}
 	if got, want := redisCondition(round).Message, "PING 0.4ms, used_memory 2.9MiB"; got != want {
 		t.Fatalf("message %q, want %q", got, want)
+	}
+}
+
+func TestRecordedEventsNeverQuoteURLSecrets(t *testing.T) {
+	r := &Reconciler{st: state.New("x", t0), log: zap.NewNop()}
+	r.record(state.Event{At: t0, Type: EventDegraded, Message: "redis unhealthy: dial redis://default:hunter2@10.0.0.5:6379 refused"})
+	if got := r.st.Events[0].Message; strings.Contains(got, "hunter2") || !strings.Contains(got, "redis://default:***@10.0.0.5:6379") {
+		t.Fatalf("event message = %q", got)
 	}
 }

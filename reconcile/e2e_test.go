@@ -3,6 +3,7 @@ package reconcile_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -373,6 +374,7 @@ func TestRoundsPreemptAPassOnlyToRollBack(t *testing.T) {
 	// A healthy round waits for the pass instead of cancelling its write.
 	round := make(chan error, 1)
 	go func() { _, err := e.rec.Round(t.Context()); round <- err }()
+	waitFor(t, "the round to wait for the lock", func() bool { return reconcile.RoundsWaiting(e.rec) == 1 })
 	select {
 	case err := <-b.ended:
 		t.Fatalf("a healthy round interrupted the pass's write: %v", err)
@@ -412,6 +414,18 @@ func TestRoundsPreemptAPassOnlyToRollBack(t *testing.T) {
 	<-pass
 	if got := e.backendVars()["REDIS_URL"]; got != "" {
 		t.Fatalf("REDIS_URL = %q after the rollback round", got)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after a deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		runtime.Gosched()
 	}
 }
 

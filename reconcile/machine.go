@@ -154,7 +154,7 @@ func (m *machine) maybeRollForward(known bool) {
 	if m.now.Sub(h.RolledBackAt) < h.MinRolledBack {
 		return
 	}
-	reason := fmt.Sprintf("roll forward: %s over %s", plural(h.Healthy, "healthy round"), roundDuration(m.now.Sub(h.HealthySince)))
+	reason := fmt.Sprintf("roll forward: %s over %s", plural(h.Healthy, "healthy round"), spec.FormatDuration(m.now.Sub(h.HealthySince).Round(time.Second)))
 	m.rollForward(reason)
 }
 
@@ -254,16 +254,4 @@ func plural(n int, noun string) string {
 		return fmt.Sprintf("1 %s", noun)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// roundDuration prints d without sub-second noise ("6m0s" → "6m").
-func roundDuration(d time.Duration) string {
-	d = d.Round(time.Second)
-	s := d.String()
-	for _, suf := range []string{"m0s", "h0m"} {
-		if len(s) > len(suf) && s[len(s)-len(suf):] == suf {
-			s = s[:len(s)-len(suf)+1]
-		}
-	}
-	return s
 }

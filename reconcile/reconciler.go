@@ -89,6 +89,9 @@ type Reconciler struct {
 	cmu        sync.Mutex
 	cancelAct  context.CancelFunc
 	preempting int
+
+	// roundsWaiting counts rounds waiting for mu (tests observe it).
+	roundsWaiting atomic.Int32
 }
 
 // New returns a reconciler; it makes no call.
@@ -134,7 +137,9 @@ func (r *Reconciler) lockPreempting() {
 		r.cancelAct()
 	}
 	r.cmu.Unlock()
+	r.roundsWaiting.Add(1) // after the cancel: a test that sees it can rely on it
 	r.mu.Lock()
+	r.roundsWaiting.Add(-1)
 	r.cmu.Lock()
 	r.preempting--
 	r.cmu.Unlock()
@@ -161,6 +166,9 @@ func (r *Reconciler) preemptible(ctx context.Context) (context.Context, func()) 
 // record adds events to the state, logs them and calls the hook.
 func (r *Reconciler) record(evs ...state.Event) {
 	for _, e := range evs {
+		// Messages are built from masked values; this is the last guard
+		// against a URL quoted whole (from an app's answer, from Railway).
+		e.Message = spec.RedactURLsIn(e.Message)
 		r.st.AddEvent(e)
 		r.logEvent(e)
 		if r.opts.Hooks.Event != nil {

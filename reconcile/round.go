@@ -28,7 +28,9 @@ func (r *Reconciler) Round(ctx context.Context) (probes.Round, error) {
 	if _, ds, _ := Step(v.health, sp.Rollback, roundInput(round, v.known), r.now()); len(ds) > 0 || v.owed {
 		r.lockPreempting()
 	} else {
+		r.roundsWaiting.Add(1)
 		r.mu.Lock()
+		r.roundsWaiting.Add(-1)
 	}
 	defer r.mu.Unlock()
 	now := r.now()
@@ -68,7 +70,7 @@ func (r *Reconciler) feedRound(sp *spec.Spec, round probes.Round, known bool, no
 	h, ds, evs := Step(r.st.Health, sp.Rollback, roundInput(round, known), now)
 	r.st.Health = h
 	if len(ds) > 0 {
-		r.st.Owed = consumerNames(sp)
+		r.st.Owed = sp.ConsumerNames()
 	}
 	r.record(evs...)
 	var latency time.Duration
@@ -94,14 +96,6 @@ func roundInput(round probes.Round, known bool) Input {
 		in.Inconclusive = true
 	}
 	return in
-}
-
-func consumerNames(sp *spec.Spec) []string {
-	out := make([]string, 0, len(sp.Consumers))
-	for _, c := range sp.Consumers {
-		out = append(out, c.Service)
-	}
-	return out
 }
 
 func redisCheck(round probes.Round) (probes.Check, bool) {
@@ -149,7 +143,7 @@ func (r *Reconciler) manual(ctx context.Context, in Input) error {
 		return ErrNothingToRollForward
 	}
 	r.st.Health = h
-	r.st.Owed = consumerNames(sp)
+	r.st.Owed = sp.ConsumerNames()
 	r.record(evs...)
 	err := r.carryOut(ctx, sp, ds, now)
 	r.summarize(sp, nil, nil, err, now)

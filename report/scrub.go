@@ -3,7 +3,6 @@ package report
 import (
 	"cmp"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -15,13 +14,9 @@ import (
 // are far longer.
 const minSecretLen = 4
 
-// urlToken matches a URL-shaped run of text: scheme://, then anything up to
-// whitespace or a quote.
-var urlToken = regexp.MustCompile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'<>`]+")
-
 // scrubber is the final guard on display text: it replaces known secret
-// values with spec.Masked and redacts the userinfo of every URL that has one
-// (spec.RedactURL). Text from the reconciler is masked already; this catches
+// values with spec.Masked and redacts every URL that carries a secret
+// (spec.RedactURLsIn). Text from the reconciler is masked already; this catches
 // a message someone wrote carelessly.
 type scrubber struct {
 	secrets []string
@@ -46,10 +41,7 @@ func (s *scrubber) String(text string) string {
 	for _, sec := range s.secrets {
 		text = strings.ReplaceAll(text, sec, spec.Masked)
 	}
-	if !strings.Contains(text, "://") {
-		return text
-	}
-	return urlToken.ReplaceAllStringFunc(text, redactUserinfoURL)
+	return spec.RedactURLsIn(text)
 }
 
 // Strings scrubs every element of list, returning a new slice (never nil).
@@ -59,16 +51,6 @@ func (s *scrubber) Strings(list []string) []string {
 		out[i] = s.String(v)
 	}
 	return out
-}
-
-// redactUserinfoURL redacts a URL-shaped token that carries userinfo,
-// keeping trailing punctuation that is more likely prose than URL.
-func redactUserinfoURL(tok string) string {
-	core := strings.TrimRight(tok, ".,;:)]}>!?")
-	if !strings.Contains(core, "@") {
-		return tok
-	}
-	return spec.RedactURL(core) + tok[len(core):]
 }
 
 // secretParts returns what to mask for the secret v. A URL with userinfo

@@ -145,3 +145,25 @@ func withoutRefs(s string, keepRefs bool) string {
 	}
 	return b.String()
 }
+
+// urlInText matches a URL-shaped run of free text: scheme://, then anything
+// up to whitespace or a quote.
+var urlInText = regexp.MustCompile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'<>`]+")
+
+// RedactURLsIn returns text with every URL in it that carries a secret (a
+// userinfo, a query or a fragment) passed through RedactURL; trailing
+// punctuation that is more likely prose than URL is kept as is. It is the
+// final guard on free text that may quote a URL: an app's health answer,
+// an event message, a report line.
+func RedactURLsIn(text string) string {
+	if !strings.Contains(text, "://") {
+		return text
+	}
+	return urlInText.ReplaceAllStringFunc(text, func(tok string) string {
+		core := strings.TrimRight(tok, ".,;:)]}>!")
+		if !strings.ContainsAny(core, "@?#") {
+			return tok
+		}
+		return RedactURL(core) + tok[len(core):]
+	})
+}

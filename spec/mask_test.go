@@ -67,3 +67,19 @@ func TestLooksLikeToken(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactURLsIn(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"no url here", "no url here"},
+		{"plain https://example.com/health is fine", "plain https://example.com/health is fine"},
+		{"dial redis://default:hunter2@10.0.0.5:6379: refused", "dial redis://default:***@10.0.0.5:6379: refused"},
+		{`{"url":"redis://u:p4ss@h:1"}`, `{"url":"redis://u:***@h:1"}`},
+		{"hook https://hooks.example.com/x?token=abc.", "hook https://hooks.example.com/x?***."},
+		{"two redis://a:b1@h:1 and rediss://c:d2@h:2", "two redis://a:***@h:1 and rediss://c:***@h:2"},
+	}
+	for _, tt := range tests {
+		if got := RedactURLsIn(tt.in); got != tt.want {
+			t.Errorf("RedactURLsIn(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -211,11 +211,11 @@ func boolean(b bool) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatBool(b)}
 }
 
-func dur(d time.Duration) *yaml.Node { return str(formatDuration(d)) }
+func dur(d time.Duration) *yaml.Node { return str(FormatDuration(d)) }
 
-// formatDuration drops the zero units Duration.String adds ("5m0s" → "5m",
-// "1h0m0s" → "1h").
-func formatDuration(d time.Duration) string {
+// FormatDuration prints d as a spec writes it: Duration.String without
+// its zero units ("5m0s" → "5m", "1h0m0s" → "1h").
+func FormatDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")

@@ -58,7 +58,7 @@ func (d *decoder) atLeast(path string, v, least int) {
 
 func (d *decoder) positive(path string, v time.Duration) {
 	if v <= 0 {
-		d.errorAt(path, "must be a positive duration, got %s", formatDuration(v))
+		d.errorAt(path, "must be a positive duration, got %s", FormatDuration(v))
 	}
 }
 
@@ -135,7 +135,7 @@ func (d *decoder) validateHealth(s *Spec) {
 		path := index("health.logs", i)
 		if d.required(path+".service", l.Service) {
 			if _, ok := s.Consumer(l.Service); !ok {
-				d.errorAt(path+".service", "%q is not a consumer (consumers: %s)", l.Service, strings.Join(consumerNames(s), ", "))
+				d.errorAt(path+".service", "%q is not a consumer (consumers: %s)", l.Service, strings.Join(s.ConsumerNames(), ", "))
 			}
 		}
 		d.required(path+".contains", l.Contains)
@@ -143,7 +143,8 @@ func (d *decoder) validateHealth(s *Spec) {
 	}
 }
 
-func consumerNames(s *Spec) []string {
+// ConsumerNames returns the consumers' service names, in spec order.
+func (s *Spec) ConsumerNames() []string {
 	names := make([]string, 0, len(s.Consumers))
 	for _, c := range s.Consumers {
 		names = append(names, c.Service)
@@ -157,7 +158,7 @@ func (d *decoder) validateRollback(s *Spec) {
 	d.atLeast("rollback.recoveryThreshold", r.RecoveryThreshold, 1)
 	d.atLeast("rollback.maxRollbacks", r.MaxRollbacks, 1)
 	if r.MinRolledBack < 0 {
-		d.errorAt("rollback.minRolledBack", "must not be negative, got %s", formatDuration(r.MinRolledBack))
+		d.errorAt("rollback.minRolledBack", "must not be negative, got %s", FormatDuration(r.MinRolledBack))
 	}
 	d.positive("rollback.rollbackWindow", r.RollbackWindow)
 	for _, name := range sortedKeys(r.Variables) {
@@ -208,7 +209,7 @@ func (d *decoder) validateSchedule(s *Spec) {
 		at = d.locate("schedule.probe")
 	}
 	d.errorAtPos(at, "health.probeTimeout", "must be less than the probe interval (%s, from schedule.probe), got %s",
-		formatDuration(gap), formatDuration(s.Health.ProbeTimeout))
+		FormatDuration(gap), FormatDuration(s.Health.ProbeTimeout))
 }
 
 func (d *decoder) validateReport(r *Report) {
