@@ -14,7 +14,6 @@ import (
 
 	"github.com/smartlic/reconciler/controller"
 	"github.com/smartlic/reconciler/internal/clock"
-	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
 )
@@ -106,7 +105,7 @@ func trial(ctx context.Context, c config, e *env, ctrl *controller.Controller, f
 		return r, err
 	}
 	r.rollback = at.Sub(dead)
-	if decided, ok := eventAfter(ctrl, reconcile.EventRolledBack, dead); ok {
+	if decided, ok := eventAfter(ctrl, state.EventRolledBack, dead); ok {
 		r.act = at.Sub(decided)
 	}
 	if err := f.repair(ctx, e); err != nil {

@@ -147,13 +147,28 @@ func TestBinaryRunExitCodes(t *testing.T) {
 
 	h.start(nil) // holds the state lock
 	h.waitFor(5*time.Second, "ready", func() bool { code, _ := h.get("/readyz"); return code == http.StatusOK })
-	out.Reset()
-	cmd = h.command(bin, "run", "-f", h.specPath, "--listen", "127.0.0.1:0")
-	cmd.Stderr = &out
-	code := exitCode(cmd.Run())
-	t.Logf("lock held: exit %d: %s", code, strings.TrimSpace(out.String()))
-	if code != 1 || !strings.Contains(out.String(), "reconciler run") || !strings.Contains(out.String(), "locked by pid") {
-		t.Errorf("lock held: exit %d, stderr %q; want 1 naming the holder", code, out.String())
+	standby := h.command(bin, "run", "-f", h.specPath, "--listen", "127.0.0.1:0", "--log-format", "json")
+	stderr, err := standby.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := standby.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = standby.Process.Kill() }) // a no-op once it exited
+	logs := readLogs(stderr)
+	h.waitFor(30*time.Second, "the second run to stand by", func() bool {
+		return strings.Contains(logs.field("standby: the state is locked by another process, waiting for it", "holder"), "reconciler run")
+	})
+	if code := httpCode(t, "http://"+logs.field("http server listening", "addr")+"/readyz"); code != http.StatusOK {
+		t.Errorf("standby /readyz = %d, want 200", code)
+	}
+	if err := standby.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-logs.closed
+	if code := exitCode(standby.Wait()); code != 0 {
+		t.Errorf("standby after SIGTERM: exit %d, want 0\n%s", code, logs.text())
 	}
 
 	out.Reset()
@@ -165,7 +180,7 @@ func TestBinaryRunExitCodes(t *testing.T) {
 	}
 	cmd = h.command(bin, "run", "-f", other, "--listen", "127.0.0.1:0")
 	cmd.Stderr = &out
-	code = exitCode(cmd.Run())
+	code := exitCode(cmd.Run())
 	t.Logf("rejected token: exit %d: %s", code, strings.TrimSpace(out.String()))
 	if code != 1 || !strings.Contains(out.String(), "RAILWAY_API_TOKEN") {
 		t.Errorf("rejected token: exit %d, stderr %q; want 1 naming the variable", code, out.String())

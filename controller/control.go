@@ -56,8 +56,8 @@ type controlServer struct {
 }
 
 // listenControl binds the control socket at path (mode 0600), replacing a
-// stale one: the caller holds the state lock, so no other controller can be
-// serving it.
+// stale one: the caller holds the unit's lease, so no other controller can
+// be serving it.
 func listenControl(path string) (net.Listener, error) {
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("removing a stale control socket: %w", err)
@@ -71,6 +71,25 @@ func listenControl(path string) (net.Listener, error) {
 		return nil, fmt.Errorf("restricting the control socket: %w", err)
 	}
 	return ln, nil
+}
+
+// startControl serves the control socket of term t, beside the state
+// file; failing to is not fatal (the controller still reconciles), and is
+// logged.
+func (c *Controller) startControl(t *term) *controlServer {
+	path := ControlSocketPath(c.Spec().State.Path)
+	if len(path) > maxSocketPath {
+		c.log.Warn("control socket disabled: its path is too long; rollback and rollforward cannot reach this process",
+			zap.String("path", path))
+		return nil
+	}
+	ln, err := listenControl(path)
+	if err != nil {
+		c.log.Warn("control socket disabled; rollback and rollforward cannot reach this process", zap.Error(err))
+		return nil
+	}
+	c.log.Debug("control socket listening", zap.String("path", path))
+	return c.serveControl(t.ctx, ln, path)
 }
 
 // serveControl starts the control API on ln; actions run under ctx (not the
@@ -101,11 +120,12 @@ func (c *Controller) handleControl(ctx context.Context, w http.ResponseWriter, r
 		writeControl(w, http.StatusBadRequest, ControlResponse{Error: "invalid request body: " + err.Error()})
 		return
 	}
-	rec := c.reconciler()
-	if rec == nil {
-		writeControl(w, http.StatusServiceUnavailable, ControlResponse{Error: "the controller is starting"})
+	t := c.currentTerm()
+	if t == nil {
+		writeControl(w, http.StatusServiceUnavailable, ControlResponse{Error: "this process does not lead the unit (standby)"})
 		return
 	}
+	rec := t.rec
 	ctx, cancel := context.WithTimeout(ctx, controlTimeout)
 	defer cancel()
 	var err error

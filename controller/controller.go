@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
-	"github.com/robfig/cron/v3"
 	"go.uber.org/zap"
 
 	"github.com/smartlic/reconciler/internal/app"
@@ -23,8 +22,13 @@ import (
 // Holder is how `run` describes itself in the state lock.
 const Holder = "reconciler run"
 
-// Controller runs one reconciler on its schedules until Run's context
-// ends. Build it with New; Run it once.
+// retryStart is how long a unit waits before trying again to lead after
+// it could not start (its state could not be loaded).
+const retryStart = 10 * time.Second
+
+// Controller runs one unit on its schedules until Run's context ends: a
+// standby until it holds the unit's lease, a leader until it loses it.
+// Build it with New; Run it once.
 type Controller struct {
 	opts      Options
 	log       *zap.Logger
@@ -41,29 +45,18 @@ type Controller struct {
 	sp       *spec.Spec // the spec running: the last valid one
 	specErrs []string   // the problems of the last rejected reload, nil when valid
 	app      *app.App   // nil while starting
+	term     *term      // the leadership term in progress; nil while standby
 	stopping bool
-	running  sync.WaitGroup // jobs in flight; Add only under mu while !stopping
-	requeue  *time.Timer
-	requeues int // consecutive requeued passes
 
 	sinks    atomic.Pointer[report.Sinks]
 	notifier atomic.Pointer[report.Notifier]
-
-	passMu  sync.Mutex // serialises passes (the reconcile and report jobs)
-	cron    *cron.Cron
-	jobs    map[string]cron.Job
-	entries map[string]cron.EntryID
-	anchor  time.Time
-	workCtx context.Context
 }
 
 // session is what one Run owns and releases at shutdown.
 type session struct {
-	app        *app.App
-	http       *http.Server
-	control    *controlServer
-	watcher    *fsnotify.Watcher
-	cancelWork context.CancelFunc
+	app     *app.App
+	http    *http.Server
+	watcher *fsnotify.Watcher
 }
 
 // New returns a controller; it makes no call and binds nothing.
@@ -77,11 +70,11 @@ func New(opts Options) (*Controller, error) {
 	return c, nil
 }
 
-// Run takes the state lock, binds the HTTP server, checks Railway access,
-// then runs the schedules until ctx ends, and shuts down cleanly: nil
-// after a clean shutdown. Errors before the schedules start are fatal
-// (a *state.LockedError when another process holds the state; a Railway
-// access error); they leave nothing behind.
+// Run binds the HTTP server, checks Railway access, then leads the unit
+// whenever it holds its lease (waiting as a standby otherwise) until ctx
+// ends, and shuts down cleanly: nil after a clean shutdown. Errors before
+// the first lease (a Railway access error, a state newer than this build)
+// are fatal and leave nothing behind.
 func (c *Controller) Run(ctx context.Context) error {
 	if !c.started.CompareAndSwap(false, true) {
 		return errors.New("controller: Run called twice")
@@ -90,13 +83,23 @@ func (c *Controller) Run(ctx context.Context) error {
 	if err != nil || s == nil {
 		return err
 	}
-	c.loop(ctx, s.watcher)
-	return c.shutdown(s)
+	leadErr := make(chan error, 1)
+	loopCtx, stopLoop := context.WithCancel(ctx)
+	go func() {
+		err := c.lead(ctx)
+		stopLoop() // a fatal error ends the run
+		leadErr <- err
+	}()
+	c.loop(loopCtx, s.watcher)
+	began := time.Now()
+	err = <-leadErr // the term ends first: actions in flight, last save
+	c.shutdown(s, began)
+	return err
 }
 
-// start brings everything up in order: lock, HTTP, Railway access, the
-// control socket, the file watch and the schedules. A nil session with a
-// nil error means ctx ended during startup.
+// start brings up what a standby needs: reporting, the app (no lease),
+// HTTP, Railway access and the file watch. A nil session with a nil error
+// means ctx ended during startup.
 func (c *Controller) start(ctx context.Context) (*session, error) {
 	if err := c.startReporting(c.sp); err != nil {
 		return nil, err
@@ -115,9 +118,8 @@ func (c *Controller) start(ctx context.Context) (*session, error) {
 		}
 		return nil, err
 	}
-	sock := c.controlSocket()
 	var err error
-	if s.app, err = c.build(ctx, sock); err != nil {
+	if s.app, err = c.build(ctx); err != nil {
 		return abort(err)
 	}
 	ln, err := c.bindHTTP()
@@ -125,74 +127,57 @@ func (c *Controller) start(ctx context.Context) (*session, error) {
 		return abort(err)
 	}
 	s.http = c.serveHTTP(ln)
-	a := s.app
-	if err := a.Railway.CheckAccess(ctx, c.sp.Railway.ProjectID); err != nil {
+	if err := s.app.Railway.CheckAccess(ctx, c.sp.Railway.ProjectID); err != nil {
 		return abort(err)
 	}
 	c.mu.Lock()
-	c.app = a
+	c.app = s.app
 	c.mu.Unlock()
-	phase := a.Reconciler.State().Phase
-	c.m.setPhase(phase)
-	var workCtx context.Context
-	workCtx, s.cancelWork = context.WithCancel(context.WithoutCancel(ctx))
-	c.workCtx = workCtx
-	s.control = c.startControl(workCtx, sock)
 	s.watcher = c.watch()
-	c.startSchedules()
 	c.log.Info("controller started", zap.String("name", c.sp.Name), zap.String("spec", c.opts.SpecPath),
 		zap.String("reconcile", c.sp.Schedule.Reconcile.Expr), zap.String("probe", c.sp.Schedule.Probe.Expr),
-		zap.String("report", c.sp.Schedule.Report.Expr), zap.String("phase", string(phase)))
+		zap.String("report", c.sp.Schedule.Report.Expr))
 	return s, nil
 }
 
-// controlSocket returns the control socket's path, "" (and a warning)
-// when it is too long to bind.
-func (c *Controller) controlSocket() string {
-	sock := ControlSocketPath(c.sp.State.Path)
-	if len(sock) > maxSocketPath {
-		c.log.Warn("control socket disabled: its path is too long; rollback and rollforward cannot reach this process",
-			zap.String("path", sock))
-		return ""
-	}
-	return sock
-}
-
-// build wires the app and takes the state lock, recording sock (the control
-// socket, "" for none) in it; no Railway call is made.
-func (c *Controller) build(ctx context.Context, sock string) (*app.App, error) {
-	a, err := c.opts.Build(ctx, app.Options{
+// build wires the app without taking the lease; no Railway call is made.
+func (c *Controller) build(ctx context.Context) (*app.App, error) {
+	return c.opts.Build(ctx, app.Options{
 		Spec: c.sp, LookupEnv: c.opts.LookupEnv, Logger: c.opts.Logger, Version: c.opts.Version,
-		Store: app.StoreLocked, Holder: Holder, Control: sock, Hooks: c.hooks(), OnRequest: c.onRequest,
+		Store: app.StoreStandby, Command: c.opts.Command, Hooks: c.hooks(), OnRequest: c.onRequest,
 		HTTPClient: c.opts.HTTPClient, Now: c.opts.Now,
 	})
-	if err != nil {
-		return nil, err
-	}
-	if a.Loaded.CorruptMovedTo != "" {
-		c.log.Warn("state file was corrupt, starting fresh", zap.String("movedTo", a.Loaded.CorruptMovedTo))
-	}
-	return a, nil
 }
 
-// startControl serves the control socket recorded in the lock (none when
-// path is ""); failing to is not fatal (the controller still reconciles),
-// and is logged.
-func (c *Controller) startControl(ctx context.Context, path string) *controlServer {
-	if path == "" {
-		return nil
+// lead alternates standby and leadership until ctx ends: it waits for the
+// unit's lease, leads while it holds it, and waits again when it loses it.
+// It returns a fatal error (a state this build must not touch).
+func (c *Controller) lead(ctx context.Context) error {
+	a := c.currentApp()
+	for {
+		lease, err := a.Locker.Acquire(ctx, c.Spec().Name)
+		if err != nil {
+			return nil // ctx ended while standing by
+		}
+		err = c.runTerm(ctx, a, lease)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, state.ErrNewerState):
+			return err
+		case err != nil:
+			c.log.Error("cannot lead this unit; trying again", zap.Error(err), zap.Duration("in", retryStart))
+			if sleepCtx(ctx, retryStart) != nil {
+				return nil
+			}
+		default:
+			c.log.Warn("lease lost: acting stopped, standing by", zap.Error(lease.Err()))
+		}
 	}
-	ln, err := listenControl(path)
-	if err != nil {
-		c.log.Warn("control socket disabled; rollback and rollforward cannot reach this process", zap.Error(err))
-		return nil
-	}
-	c.log.Debug("control socket listening", zap.String("path", path))
-	return c.serveControl(ctx, ln, path)
 }
 
-// hooks feed the metrics and the notifier; they run under the reconciler's
-// lock and only touch in-memory series or a queue.
+// hooks feed the metrics and the notifier; they run on the reconciler's
+// owner goroutine and only touch in-memory series or a queue.
 func (c *Controller) hooks() reconcile.Hooks {
 	return reconcile.Hooks{
 		Event: func(e state.Event) {
@@ -215,9 +200,7 @@ func (c *Controller) onRequest(operation, result string) {
 
 // rateLimitRemaining reads Railway's last X-RateLimit-Remaining.
 func (c *Controller) rateLimitRemaining() float64 {
-	c.mu.Lock()
-	a := c.app
-	c.mu.Unlock()
+	a := c.currentApp()
 	if a == nil {
 		return -1
 	}
@@ -232,14 +215,17 @@ func (c *Controller) Spec() *spec.Spec {
 	return c.sp
 }
 
-// reconciler returns the reconciler, nil while starting.
-func (c *Controller) reconciler() *reconcile.Reconciler {
+func (c *Controller) currentApp() *app.App {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.app == nil {
-		return nil
-	}
-	return c.app.Reconciler
+	return c.app
+}
+
+// currentTerm returns the leadership term in progress, nil while standby.
+func (c *Controller) currentTerm() *term {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.term
 }
 
 // Reload asks for the spec file to be read again (SIGHUP). It never blocks;
@@ -286,45 +272,20 @@ func (c *Controller) loop(ctx context.Context, w *fsnotify.Watcher) {
 	}
 }
 
-// shutdown stops the schedules, lets the actions in flight finish
-// (bounded), persists the state and releases everything.
-func (c *Controller) shutdown(s *session) error {
-	began := time.Now()
-	c.log.Info("shutting down: finishing the actions in flight")
+// shutdown releases what the session holds, within the shutdown timeout
+// counted from began; the term, if any, has already ended (and persisted
+// the state) when lead returned.
+func (c *Controller) shutdown(s *session, began time.Time) {
 	c.mu.Lock()
 	c.stopping = true
-	if c.requeue != nil {
-		c.requeue.Stop()
-	}
 	c.mu.Unlock()
 	if s.watcher != nil {
 		_ = s.watcher.Close() // nothing to do about a failed close
-	}
-	c.cron.Stop()
-	grace := max(c.opts.ShutdownTimeout-1500*time.Millisecond, c.opts.ShutdownTimeout/2)
-	graceCtx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	if s.control != nil {
-		s.control.shutdown(graceCtx)
-	}
-	if !waitFor(graceCtx, &c.running) {
-		c.log.Warn("actions still in flight at the shutdown deadline, cancelling them")
-		s.cancelWork()
-		cutCtx, cut := context.WithTimeout(context.Background(), time.Second)
-		waitFor(cutCtx, &c.running)
-		cut()
-	}
-	s.cancelWork()
-	err := s.app.Reconciler.Update(nil)
-	if err != nil {
-		err = fmt.Errorf("persisting the state at shutdown: %w", err)
-		c.log.Error("persisting the state at shutdown failed", zap.Error(err))
 	}
 	c.closeNotifier(c.notifier.Load(), max(time.Until(began.Add(c.opts.ShutdownTimeout-700*time.Millisecond)), 100*time.Millisecond))
 	s.app.Close()
 	shutdownHTTP(s.http, 500*time.Millisecond)
 	c.log.Info("stopped", zap.Duration("took", time.Since(began).Round(time.Millisecond)))
-	return err
 }
 
 // waitFor waits for wg until ctx ends; it reports whether wg finished.
@@ -339,5 +300,16 @@ func waitFor(ctx context.Context, wg *sync.WaitGroup) bool {
 		return true
 	case <-ctx.Done():
 		return false
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting: %w", ctx.Err())
 	}
 }

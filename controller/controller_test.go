@@ -3,6 +3,8 @@ package controller_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -184,8 +186,11 @@ func TestShutdownPersistsAndReleases(t *testing.T) {
 	h := newHarness(t)
 	h.converge()
 	sock := controller.ControlSocketPath(h.statePath)
-	if hold, ok := state.ReadHolder(h.statePath); !ok || hold.Control != sock || hold.Command != controller.Holder {
-		t.Errorf("lock holder = %+v, %v; want %q with control %s", hold, ok, controller.Holder, sock)
+	if hold, ok := h.holder(); !ok || hold.Command != controller.Holder {
+		t.Errorf("lock holder = %+v, %v; want %q", hold, ok, controller.Holder)
+	}
+	if _, err := os.Stat(sock); err != nil {
+		t.Errorf("control socket: %v", err)
 	}
 
 	began := time.Now()
@@ -203,39 +208,79 @@ func TestShutdownPersistsAndReleases(t *testing.T) {
 	if _, err := os.Stat(sock); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("control socket left behind: %v", err)
 	}
-	if _, held := state.ReadHolder(h.statePath); held {
+	if _, held := h.holder(); held {
 		t.Error("state lock still held after Run returned")
 	}
 }
 
-func TestSecondControllerFindsTheLockHeld(t *testing.T) {
+// A second controller on the same state waits as a standby (ready, as it
+// can take over, and serving the stored status with the leader named)
+// instead of exiting, and takes over when the first one stops.
+func TestSecondControllerStandsByThenTakesOver(t *testing.T) {
 	h := newHarness(t)
-	h.start(nil)
-	h.waitFor(5*time.Second, "ready", func() bool { code, _ := h.get("/readyz"); return code == http.StatusOK })
+	h.converge()
 
 	sp, err := h.load(h.specPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := controller.New(controller.Options{Spec: sp, LookupEnv: h.lookupEnv, Logger: h.log, Listen: "127.0.0.1:0"})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = other.Run(t.Context())
-	var locked *state.LockedError
-	if !errors.As(err, &locked) || locked.Holder.Command != controller.Holder {
-		t.Fatalf("second Run = %v, want a *state.LockedError naming %q", err, controller.Holder)
+	other, err := controller.New(controller.Options{Spec: sp, Load: h.load, LookupEnv: h.lookupEnv, Logger: h.log,
+		Listener: ln, Command: "second run", Stdout: io.Discard})
+	if err != nil {
+		t.Fatal(err)
 	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- other.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("second Run = %v", err)
+		}
+	}()
+	h.waitFor(10*time.Second, "the second controller to stand by", func() bool {
+		return h.logged("standby: the state is locked by another process, waiting for it", "holder", controller.Holder) > 0
+	})
+	base := "http://" + ln.Addr().String()
+	if code := httpCode(t, base+"/readyz"); code != http.StatusOK {
+		t.Errorf("standby /readyz = %d, want 200 (it can take over)", code)
+	}
+	if st, _ := other.Status(); st.Phase != state.Healthy || st.Leader == "" {
+		t.Errorf("standby status: phase %s, leader %q; want the stored Healthy and the leader named", st.Phase, st.Leader)
+	}
+	if n := countUpserts(h); n != 1 {
+		t.Fatalf("%d variable writes before the takeover, want the first controller's 1", n)
+	}
+
+	if err := h.stop(); err != nil {
+		t.Fatalf("first Run = %v", err)
+	}
+	h.waitFor(15*time.Second, "the second controller to lead", func() bool {
+		hold, ok := h.holder()
+		return ok && hold.Command == "second run" && h.logged("leading the unit", "", "") >= 2
+	})
+	if n := countUpserts(h); n != 1 {
+		t.Errorf("%d variable writes after the takeover, want still 1: the new leader resumes, it does not start over", n)
+	}
+}
+
+func countUpserts(h *harness) int {
+	at, _ := h.upsertsSince(time.Time{})
+	return len(at)
 }
 
 func TestControlSocketRollbackHolds(t *testing.T) {
 	h := newHarness(t)
 	h.converge()
-	hold, _ := state.ReadHolder(h.statePath)
+	sock := controller.ControlSocketPath(h.statePath)
 
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	if err := controller.SendControl(ctx, hold.Control, controller.ActionRollback, "testing the socket"); err != nil {
+	if err := controller.SendControl(ctx, sock, controller.ActionRollback, "testing the socket"); err != nil {
 		t.Fatalf("rollback: %v", err)
 	}
 	if p := h.phase(); p != state.Held {
@@ -248,17 +293,17 @@ func TestControlSocketRollbackHolds(t *testing.T) {
 	if !strings.Contains(st.HoldReason, "testing the socket") {
 		t.Errorf("hold reason = %q, want the given reason", st.HoldReason)
 	}
-	if err := controller.SendControl(ctx, hold.Control, controller.ActionRollback, " "); err == nil {
+	if err := controller.SendControl(ctx, sock, controller.ActionRollback, " "); err == nil {
 		t.Error("a rollback without a reason was accepted")
 	}
 
-	if err := controller.SendControl(ctx, hold.Control, controller.ActionRollForward, ""); err != nil {
+	if err := controller.SendControl(ctx, sock, controller.ActionRollForward, ""); err != nil {
 		t.Fatalf("rollforward: %v", err)
 	}
 	h.waitFor(10*time.Second, "Healthy again", func() bool {
 		return h.phase() == state.Healthy && h.backendVars()["REDIS_URL"] == "${{Redis.REDIS_URL}}"
 	})
-	err := controller.SendControl(ctx, hold.Control, controller.ActionRollForward, "")
+	err := controller.SendControl(ctx, sock, controller.ActionRollForward, "")
 	if !errors.Is(err, reconcile.ErrNothingToRollForward) {
 		t.Errorf("second rollforward = %v, want ErrNothingToRollForward", err)
 	}
@@ -294,8 +339,8 @@ func TestLongStatePathDisablesTheControlSocket(t *testing.T) {
 	h.start(nil)
 	h.waitFor(5*time.Second, "ready", func() bool { code, _ := h.get("/readyz"); return code == http.StatusOK })
 
-	if hold, ok := state.ReadHolder(h.statePath); !ok || hold.Command != controller.Holder || hold.Control != "" {
-		t.Errorf("lock holder = %+v, %v; want %q without a control socket", hold, ok, controller.Holder)
+	if hold, ok := h.holder(); !ok || hold.Command != controller.Holder {
+		t.Errorf("lock holder = %+v, %v; want %q", hold, ok, controller.Holder)
 	}
 	if n := h.logged("control socket disabled: its path is too long; rollback and rollforward cannot reach this process", "path", ".sock"); n != 1 {
 		t.Errorf("the disabled socket logged %d times, want 1", n)

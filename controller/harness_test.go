@@ -248,6 +248,16 @@ func (h *harness) converge() {
 	})
 }
 
+// holder reports who holds the unit's state lock.
+func (h *harness) holder() (state.Holder, bool) {
+	h.t.Helper()
+	hold, ok, err := state.SingleFile(h.statePath, state.FileOptions{}).Holder(h.t.Context(), "smartlic-test")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return hold, ok
+}
+
 func (h *harness) backendVars() map[string]string { return h.sim.Variables(h.envID, h.backendID) }
 
 // get fetches path from the controller's HTTP server.

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 
+	"github.com/smartlic/reconciler/internal/app"
 	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/state"
 )
@@ -63,9 +64,12 @@ func (c *Controller) handleReady(w http.ResponseWriter, _ *http.Request) {
 
 // notReady says why the controller is not ready, "" when it is: ready once
 // the spec is valid and one Railway observation succeeded.
+//
+// A standby (another process holds the unit's lease) is ready: ready
+// means "can take over".
 func (c *Controller) notReady() string {
 	c.mu.Lock()
-	stopping, specErrs, a := c.stopping, c.specErrs, c.app
+	stopping, specErrs, a, t := c.stopping, c.specErrs, c.app, c.term
 	c.mu.Unlock()
 	switch {
 	case stopping:
@@ -74,11 +78,11 @@ func (c *Controller) notReady() string {
 		return "spec invalid: " + specErrs[0]
 	case a == nil:
 		return "starting"
-	case c.observed.Load():
+	case t == nil || c.observed.Load():
 		return ""
 	}
 	const why = "no successful railway observation yet"
-	if e := a.Reconciler.State().Observed.Error; e != "" {
+	if e := t.rec.Status().Railway.ObservationError; e != "" {
 		return why + ": " + e
 	}
 	return why
@@ -99,17 +103,40 @@ func (c *Controller) handleStatus(w http.ResponseWriter, _ *http.Request) {
 // Status returns the status document (CONTRACT section 7), with specValid
 // and specErrors from the last reload. ok is false while the controller is
 // starting, when the document is a bare Pending one.
+//
+// The leader serves its live state; a standby serves the stored one, with
+// the leader named.
 func (c *Controller) Status() (st reconcile.Status, ok bool) {
 	c.mu.Lock()
-	a, name, errs := c.app, c.sp.Name, c.specErrs
+	a, t, name, errs := c.app, c.term, c.sp.Name, c.specErrs
 	c.mu.Unlock()
-	if a == nil {
+	switch {
+	case a == nil:
 		st = reconcile.StatusOf(state.New(name, c.opts.Now()))
-	} else {
-		st = a.Reconciler.Status() // built from a copy of the state
+	case t != nil:
+		st = t.rec.Status() // from the last published snapshot
+		st.Leader, st.LeaseExpires = t.lease.Holder().ID, t.lease.Expires()
+	default:
+		st = c.standbyStatus(a, name)
 	}
 	st.SpecValid, st.SpecErrors = errs == nil, errs
 	return st, a != nil
+}
+
+// standbyStatus is the status document of a unit another process leads:
+// its stored state, and who holds the lease.
+func (c *Controller) standbyStatus(a *app.App, name string) reconcile.Status {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	st, err := a.Backend.Load(ctx, name)
+	if err != nil {
+		st = state.New(name, c.opts.Now())
+	}
+	s := reconcile.StatusOf(st)
+	if h, held, err := a.Locker.Holder(ctx, name); err == nil && held {
+		s.Leader, s.LeaseExpires = h.ID, h.Until
+	}
+	return s
 }
 
 // shutdownHTTP closes the HTTP server, waiting briefly for requests.

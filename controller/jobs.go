@@ -23,66 +23,57 @@ const (
 // is in progress; after that the reconcile schedule alone drives passes.
 const maxRequeues = 30
 
-// startSchedules creates the three cron entries, starts the runner and runs
-// a first pass, then a first round, at once.
-func (c *Controller) startSchedules() {
+// startSchedules creates the term's three cron entries, starts its runner
+// and runs a first pass, then a first round, at once.
+func (c *Controller) startSchedules(t *term) {
+	sp := c.Spec()
 	// cron's runner follows the wall clock, and so must the grid it fires on.
-	c.anchor = time.Now()
-	c.cron = cron.New(cron.WithLogger(cronLogger{c.log.Named("cron")}))
+	t.anchor = time.Now()
+	t.cron = cron.New(cron.WithLogger(cronLogger{c.log.Named("cron")}))
 	// Each job is wrapped once, here, rather than by cron.WithChain at
 	// every Schedule call: the SkipIfStillRunning guard then survives a
 	// reschedule, so a run in flight never overlaps the new entry's first.
-	c.jobs = map[string]cron.Job{
-		jobReconcile: c.wrap(jobReconcile, c.reconcileOnce),
-		jobProbe:     c.wrap(jobProbe, c.probeOnce),
-		jobReport:    c.wrap(jobReport, c.reportOnce),
+	t.jobs = map[string]cron.Job{
+		jobReconcile: c.wrap(t, jobReconcile, c.reconcileOnce),
+		jobProbe:     c.wrap(t, jobProbe, c.probeOnce),
+		jobReport:    c.wrap(t, jobReport, c.reportOnce),
 	}
-	c.entries = map[string]cron.EntryID{}
+	t.entries = map[string]cron.EntryID{}
 	for _, name := range []string{jobReconcile, jobProbe, jobReport} {
-		c.entries[name] = c.cron.Schedule(c.scheduleFor(name, c.sp), c.jobs[name])
+		t.entries[name] = t.cron.Schedule(c.scheduleFor(t, name, sp), t.jobs[name])
 	}
-	c.warnSlowRounds(c.sp)
-	c.cron.Start()
+	c.warnSlowRounds(sp)
+	t.cron.Start()
 	go func() {
-		c.jobs[jobReconcile].Run()
-		c.jobs[jobProbe].Run()
+		t.jobs[jobReconcile].Run()
+		t.jobs[jobProbe].Run()
 	}()
 }
 
-// wrap makes fn a cron job that never overlaps itself, survives a panic,
-// and is counted as in flight for the shutdown (and refused once it began).
-func (c *Controller) wrap(name string, fn func(ctx context.Context)) cron.Job {
+// wrap makes fn a cron job of term t that never overlaps itself, survives
+// a panic, and is counted as in flight for the term's end (and refused
+// once it began).
+func (c *Controller) wrap(t *term, name string, fn func(ctx context.Context, t *term)) cron.Job {
 	l := cronLogger{c.log.With(zap.String("job", name))}
 	inner := cron.FuncJob(func() {
-		if !c.enter() {
+		if !t.enter() {
 			return
 		}
-		defer c.running.Done()
-		fn(c.workCtx)
+		defer t.running.Done()
+		fn(t.ctx, t)
 	})
 	return cron.NewChain(cron.SkipIfStillRunning(l), cron.Recover(l)).Then(inner)
 }
 
-// enter counts a job in flight, unless the controller is stopping.
-func (c *Controller) enter() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.stopping {
-		return false
-	}
-	c.running.Add(1)
-	return true
-}
-
 // scheduleFor returns the cron schedule of a job under sp.
-func (c *Controller) scheduleFor(name string, sp *spec.Spec) cron.Schedule {
+func (c *Controller) scheduleFor(t *term, name string, sp *spec.Spec) cron.Schedule {
 	switch name {
 	case jobReconcile:
-		return &jittered{base: scheduleOf(sp.Schedule.Reconcile, c.anchor), frac: jitterFraction, rand: c.opts.Rand}
+		return &jittered{base: scheduleOf(sp.Schedule.Reconcile, t.anchor), frac: jitterFraction, rand: c.opts.Rand}
 	case jobProbe:
-		return scheduleOf(sp.Schedule.Probe, c.anchor)
+		return scheduleOf(sp.Schedule.Probe, t.anchor)
 	default:
-		return scheduleOf(sp.Schedule.Report, c.anchor)
+		return scheduleOf(sp.Schedule.Report, t.anchor)
 	}
 }
 
@@ -98,8 +89,9 @@ func (c *Controller) warnSlowRounds(sp *spec.Spec) {
 	}
 }
 
-// reschedule replaces the entries whose schedule changed between old and sp.
-func (c *Controller) reschedule(old, sp *spec.Spec) {
+// reschedule replaces the term's entries whose schedule changed between
+// old and sp.
+func (c *Controller) reschedule(t *term, old, sp *spec.Spec) {
 	pairs := []struct {
 		name     string
 		was, now spec.Cron
@@ -112,25 +104,25 @@ func (c *Controller) reschedule(old, sp *spec.Spec) {
 		if sameCron(p.was, p.now) {
 			continue
 		}
-		c.cron.Remove(c.entries[p.name])
-		c.entries[p.name] = c.cron.Schedule(c.scheduleFor(p.name, sp), c.jobs[p.name])
+		t.cron.Remove(t.entries[p.name])
+		t.entries[p.name] = t.cron.Schedule(c.scheduleFor(t, p.name, sp), t.jobs[p.name])
 		c.log.Info("schedule changed", zap.String("job", p.name), zap.String("from", p.was.Expr), zap.String("to", p.now.Expr))
 	}
 }
 
 // reconcileOnce is the reconcile job: one pass, and a sooner follow-up
 // while something it waits for is in progress.
-func (c *Controller) reconcileOnce(ctx context.Context) {
-	res := c.pass(ctx)
-	c.maybeRequeue(res)
+func (c *Controller) reconcileOnce(ctx context.Context, t *term) {
+	res := c.pass(ctx, t)
+	c.maybeRequeue(t, res)
 }
 
 // pass runs one pass (no probe round: rounds run on their own schedule)
 // and notes whether Railway could be observed.
-func (c *Controller) pass(ctx context.Context) *reconcile.Result {
-	c.passMu.Lock()
-	defer c.passMu.Unlock()
-	res := c.reconciler().Pass(ctx, reconcile.PassOptions{})
+func (c *Controller) pass(ctx context.Context, t *term) *reconcile.Result {
+	t.passMu.Lock()
+	defer t.passMu.Unlock()
+	res := t.rec.Pass(ctx, reconcile.PassOptions{})
 	if res.Obs != nil && res.Obs.Err == nil {
 		c.observed.Store(true)
 	}
@@ -138,43 +130,42 @@ func (c *Controller) pass(ctx context.Context) *reconcile.Result {
 }
 
 // maybeRequeue schedules a follow-up pass after a quarter of the reconcile
-// period when the pass acted or waits for something in progress (an addon
-// being created, a deploy), so that convergence does not wait whole
-// periods; at most maxRequeues times in a row.
-func (c *Controller) maybeRequeue(res *reconcile.Result) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	busy := res.Err == nil && (res.Acted > 0 || len(res.Plan.Waiting) > 0)
-	d := period(c.sp.Schedule.Reconcile, c.opts.Now()) / 4
-	if !busy || c.stopping || c.requeues >= maxRequeues || d <= 0 {
+// period when the pass acted, was interrupted, or waits for something in
+// progress (an addon being created, a deploy), so that convergence does
+// not wait whole periods; at most maxRequeues times in a row.
+func (c *Controller) maybeRequeue(t *term, res *reconcile.Result) {
+	busy := res.Err == nil && (res.Acted > 0 || res.Interrupted || len(res.Plan.Waiting) > 0)
+	d := period(c.Spec().Schedule.Reconcile, c.opts.Now()) / 4
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !busy || t.ending || t.requeues >= maxRequeues || d <= 0 {
 		if !busy {
-			c.requeues = 0
+			t.requeues = 0
 		}
 		return
 	}
-	c.requeues++
-	if c.requeue != nil {
-		c.requeue.Stop()
+	t.requeues++
+	if t.requeue != nil {
+		t.requeue.Stop()
 	}
-	job := c.jobs[jobReconcile]
-	c.requeue = time.AfterFunc(d, job.Run)
+	t.requeue = time.AfterFunc(d, t.jobs[jobReconcile].Run)
 }
 
 // probeOnce is the probe job: one round, whose rollback or roll forward
 // decision the reconciler carries out at once.
-func (c *Controller) probeOnce(ctx context.Context) {
-	round, err := c.reconciler().Round(ctx)
+func (c *Controller) probeOnce(ctx context.Context, t *term) {
+	round, err := t.rec.Round(ctx)
 	if err != nil {
 		// The reconciler already logged the failed write (retried next round).
 		c.log.Debug("probe round could not act", zap.Error(err))
 	}
-	c.log.Debug("probe round", zap.Stringer("redis", round.Redis), zap.Duration("duration", round.Duration))
+	c.log.Debug("probe round", zap.Stringer("addon", round.Addon), zap.Duration("duration", round.Duration))
 }
 
 // reportOnce is the report job: a fresh pass, then the report.
-func (c *Controller) reportOnce(ctx context.Context) {
-	c.pass(ctx)
-	if err := c.deliverReport(ctx, c.reconciler()); err != nil {
+func (c *Controller) reportOnce(ctx context.Context, t *term) {
+	c.pass(ctx, t)
+	if err := c.deliverReport(ctx, t.rec); err != nil {
 		c.log.Error("drift report failed", zap.Error(err))
 		c.m.reports.WithLabelValues("error").Inc()
 		return

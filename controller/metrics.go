@@ -8,7 +8,6 @@ import (
 
 	"github.com/smartlic/reconciler/probes"
 	"github.com/smartlic/reconciler/railway"
-	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
 )
@@ -27,8 +26,8 @@ var (
 	// railwayResults are the results railway.Options.OnRequest reports.
 	railwayResults = []string{"ok", "graphql_error", "not_found", "unauthorized", "rate_limited", "transient", "budget"}
 	eventTypes     = []string{
-		reconcile.EventDegraded, reconcile.EventRecovered, reconcile.EventRolledBack, reconcile.EventHeld,
-		reconcile.EventRecovering, reconcile.EventRecoveryInterrupted, reconcile.EventRolledForward, reconcile.EventBound,
+		state.EventDegraded, state.EventRecovered, state.EventRolledBack, state.EventHeld,
+		state.EventRecovering, state.EventRecoveryInterrupted, state.EventRolledForward, state.EventBound,
 	}
 	reportResults = []string{"ok", "error"}
 	// probeBuckets span a loopback PING (0.1 ms) to a timed-out check.
@@ -176,9 +175,9 @@ func (m *metrics) round(r probes.Round) {
 func (m *metrics) event(e state.Event) {
 	m.events.WithLabelValues(e.Type).Inc()
 	switch e.Type {
-	case reconcile.EventRolledBack, reconcile.EventHeld:
+	case state.EventRolledBack, state.EventHeld:
 		m.rollbacks.Inc()
-	case reconcile.EventRolledForward:
+	case state.EventRolledForward:
 		m.rollforwards.Inc()
 	}
 }

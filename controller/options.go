@@ -15,6 +15,7 @@ import (
 
 	"github.com/smartlic/reconciler/internal/app"
 	"github.com/smartlic/reconciler/spec"
+	"github.com/smartlic/reconciler/state"
 )
 
 // Defaults.
@@ -49,6 +50,8 @@ type Options struct {
 	Logger    *zap.Logger
 	// Version is this build's version (User-Agent, logs).
 	Version string
+	// Command describes this process in the unit's lock; default Holder.
+	Command string
 	// Now is the clock handed to the reconciler and the Railway client;
 	// default time.Now. The cron runner itself always follows the wall clock.
 	Now func() time.Time
@@ -101,6 +104,9 @@ func (o *Options) validate() error {
 	if o.Stdout == nil {
 		o.Stdout = os.Stdout
 	}
+	if o.Command == "" {
+		o.Command = Holder
+	}
 	if o.Debounce <= 0 {
 		o.Debounce = DefaultDebounce
 	}
@@ -124,10 +130,13 @@ func ListenAddr(flag string, sp *spec.Spec, lookupEnv func(string) (string, bool
 }
 
 // ControlSocketPath is where `run` serves the control API for a state
-// file: next to it, as an absolute path (it is recorded in the state lock
-// for processes with another working directory).
+// file: beside the file it designates (symlinks followed, as the state
+// itself is written), as an absolute path, so that `rollback` run from any
+// working directory finds it.
 func ControlSocketPath(statePath string) string {
-	if abs, err := filepath.Abs(statePath); err == nil {
+	if p, err := state.ResolvePath(statePath); err == nil {
+		statePath = p
+	} else if abs, err := filepath.Abs(statePath); err == nil {
 		statePath = abs
 	}
 	return statePath + ".sock"

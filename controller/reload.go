@@ -62,13 +62,18 @@ func (c *Controller) reload(trigger string) {
 		return
 	}
 	sp = c.keepRestartFields(old, sp)
-	c.reconciler().SetSpec(sp)
 	c.mu.Lock()
 	c.sp, c.specErrs = sp, nil
+	a, t := c.app, c.term
 	c.mu.Unlock()
+	if a != nil {
+		a.SetSpec(sp) // the reconciler of this term and of the next ones
+	}
 	c.m.setSpecValid(true)
 	c.m.initChecks(sp)
-	c.reschedule(old, sp)
+	if t != nil {
+		c.reschedule(t, old, sp)
+	}
 	c.warnSlowRounds(sp)
 	c.reloadReporting(old, sp)
 	c.log.Info("spec reloaded", zap.String("trigger", trigger), zap.String("hash", sp.Hash))

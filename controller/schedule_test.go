@@ -154,25 +154,25 @@ func TestRescheduleReplacesTheChangedEntry(t *testing.T) {
 	old := &spec.Spec{Schedule: spec.Schedule{
 		Reconcile: mustCron("@every 1m"), Probe: mustCron("@every 5s"), Report: mustCron("0 9 * * *"),
 	}}
-	c := &Controller{log: zap.NewNop(), opts: Options{Rand: func() float64 { return 0.5 }}, anchor: t0, cron: cron.New(),
-		entries: map[string]cron.EntryID{}, jobs: map[string]cron.Job{}}
+	c := &Controller{log: zap.NewNop(), opts: Options{Rand: func() float64 { return 0.5 }}}
+	tm := &term{anchor: t0, cron: cron.New(), entries: map[string]cron.EntryID{}, jobs: map[string]cron.Job{}}
 	for _, name := range []string{jobReconcile, jobProbe, jobReport} {
-		c.jobs[name] = cron.FuncJob(func() {})
-		c.entries[name] = c.cron.Schedule(c.scheduleFor(name, old), c.jobs[name])
+		tm.jobs[name] = cron.FuncJob(func() {})
+		tm.entries[name] = tm.cron.Schedule(c.scheduleFor(tm, name, old), tm.jobs[name])
 	}
-	before := maps.Clone(c.entries)
+	before := maps.Clone(tm.entries)
 	sp := *old
 	sp.Schedule.Probe = mustCron("@every 10s")
-	c.reschedule(old, &sp)
+	c.reschedule(tm, old, &sp)
 
-	if n := len(c.cron.Entries()); n != 3 {
+	if n := len(tm.cron.Entries()); n != 3 {
 		t.Fatalf("%d cron entries after a reschedule, want 3", n)
 	}
-	if g, ok := c.cron.Entry(c.entries[jobProbe]).Schedule.(grid); !ok || g.d != 10*time.Second {
-		t.Errorf("probe entry schedule = %#v, want a 10s grid", c.cron.Entry(c.entries[jobProbe]).Schedule)
+	if g, ok := tm.cron.Entry(tm.entries[jobProbe]).Schedule.(grid); !ok || g.d != 10*time.Second {
+		t.Errorf("probe entry schedule = %#v, want a 10s grid", tm.cron.Entry(tm.entries[jobProbe]).Schedule)
 	}
 	for _, name := range []string{jobReconcile, jobReport} {
-		if c.entries[name] != before[name] {
+		if tm.entries[name] != before[name] {
 			t.Errorf("%s entry replaced though its schedule did not change", name)
 		}
 	}

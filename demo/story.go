@@ -7,7 +7,6 @@ import (
 
 	"github.com/smartlic/reconciler/demo/consumer"
 	"github.com/smartlic/reconciler/railway"
-	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/report"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
@@ -121,7 +120,7 @@ func (s *sandbox) redisBack(ctx context.Context) error {
 	}
 	s.n.say("redis", "back on the same port (%s)", redactedRedis(s.redis))
 	err := s.wait(ctx, "the roll forward: backend bound again and Healthy", func() bool {
-		return s.track.seen(reconcile.EventRolledForward) && s.track.Phase() == state.Healthy &&
+		return s.track.seen(state.EventRolledForward) && s.track.Phase() == state.Healthy &&
 			s.backendURL() == desiredURL && s.app.Health(ctx).Redis == consumer.RedisConnected
 	})
 	if err != nil {

@@ -23,15 +23,15 @@ func BenchmarkRedisRound(b *testing.B) {
 		Redis:        spec.RedisHealth{MaxLatency: time.Second, MaxMemory: 1 << 30, PubSub: true},
 	}}
 	ctx := context.Background()
-	if r := p.Round(ctx, cfg); r.Redis != VerdictHealthy { // connects and subscribes
-		b.Fatalf("warm-up round: %v (%s)", r.Redis, r.Reason)
+	if r := p.Round(ctx, cfg); r.Addon != VerdictHealthy { // connects and subscribes
+		b.Fatalf("warm-up round: %v (%s)", r.Addon, r.Reason)
 	}
 	h.roundTrips.Store(0)
 	h.dials.Store(0)
 	b.ReportAllocs()
 	for b.Loop() {
-		if r := p.Round(ctx, cfg); r.Redis != VerdictHealthy {
-			b.Fatalf("round: %v (%s)", r.Redis, r.Reason)
+		if r := p.Round(ctx, cfg); r.Addon != VerdictHealthy {
+			b.Fatalf("round: %v (%s)", r.Addon, r.Reason)
 		}
 	}
 	b.ReportMetric(float64(h.roundTrips.Load())/float64(b.N), "roundtrips/op")

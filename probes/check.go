@@ -103,7 +103,8 @@ type Round struct {
 	Duration time.Duration
 	// Checks holds the Redis check first, then one per endpoint in spec order.
 	Checks []Check
-	Redis  Verdict
+	// Addon is the round's verdict on the addon (Redis).
+	Addon Verdict
 	// ConsumersHealthy is false when an endpoint was unreachable, answered
 	// another status or an unreadable body (a consumer problem, which never
 	// triggers a rollback).

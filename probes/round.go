@@ -13,7 +13,7 @@ import (
 )
 
 // RoundMargin is how long a round waits beyond probeTimeout for its checks
-// before it reports the missing ones as timed out.
+// before it reports the missing ones as late.
 const RoundMargin = 50 * time.Millisecond
 
 // Options configures a Prober.
@@ -25,16 +25,19 @@ type Options struct {
 	// Now stamps Round.At; time.Now when nil. Durations and latencies are
 	// always measured with the real clock.
 	Now func() time.Time
+	// Addon builds the addon's probe; default the Redis probe (NewRedisProbe).
+	Addon AddonFactory
 }
 
 // RoundConfig is what one round probes.
 type RoundConfig struct {
-	// Name is the spec's name (used in the pub/sub channel).
+	// Name is the unit's name (used in the addon probe's own resources).
 	Name   string
 	Health spec.Health
-	// RedisURL is the URL to probe: Health.Redis.URL, or the addon's rendered
-	// REDIS_URL. Empty means unknown: the Redis check is then inconclusive,
-	// never unhealthy, so that nothing is rolled back on a guess.
+	// RedisURL is the addon URL to probe: Health.Redis.URL, or the addon's
+	// rendered URL. Empty means unknown: the addon check is then
+	// inconclusive, never unhealthy, so that nothing is rolled back on a
+	// guess.
 	RedisURL spec.Secret
 	// SkipExpect skips the endpoints' expect checks (only their HTTP status
 	// counts): while rolled back (CONTRACT section 5), before the consumers
@@ -43,18 +46,20 @@ type RoundConfig struct {
 	SkipExpect bool
 }
 
-// Prober runs probe rounds. It keeps one RedisProbe for the current Redis
-// URL and options, replacing it when they change. Round may be called
-// concurrently, though the controller runs one round at a time.
+// Prober runs probe rounds: the addon's probe first, then one per endpoint.
+// It keeps one AddonProbe for the current target, replacing it when the
+// target changes. Round may be called concurrently, though the controller
+// runs one round at a time.
 type Prober struct {
 	log       *zap.Logger
 	now       func() time.Time
 	endpoints *EndpointProbe
+	factory   AddonFactory
 
-	mu       sync.Mutex
-	closed   bool
-	redis    *RedisProbe
-	redisCfg RedisOptions // what redis was built from (Logger excluded)
+	mu     sync.Mutex
+	closed bool
+	addon  AddonProbe
+	target AddonTarget // what addon was built from
 
 	hook redis.Hook // tests only: passed to new Redis probes
 }
@@ -69,17 +74,25 @@ func NewProber(opts Options) *Prober {
 	if now == nil {
 		now = time.Now
 	}
-	return &Prober{
-		log:       log,
-		now:       now,
-		endpoints: NewEndpointProbe(EndpointOptions{HTTPClient: opts.HTTPClient, Logger: log}),
+	p := &Prober{log: log, now: now, endpoints: NewEndpointProbe(EndpointOptions{HTTPClient: opts.HTTPClient, Logger: log})}
+	p.factory = opts.Addon
+	if p.factory == nil {
+		p.factory = p.newRedis
 	}
+	return p
 }
 
-// Round runs the Redis check and every endpoint check concurrently, each
-// bounded by probeTimeout, and returns within probeTimeout + RoundMargin
-// whatever the checks do; a check that has not reported by then counts as
-// timed out. Log expectations are not part of a round (see LogProbe).
+// newRedis is the default AddonFactory: the Redis probe.
+func (p *Prober) newRedis(t AddonTarget, log *zap.Logger) (AddonProbe, error) {
+	h := t.Health
+	return NewRedisProbe(RedisOptions{Name: t.Name, URL: t.URL, MaxLatency: h.MaxLatency, MaxMemory: int64(h.MaxMemory),
+		PubSub: h.PubSub, ExpectKeys: h.ExpectKeys, Logger: log, hook: p.hook})
+}
+
+// Round runs every probe of cfg concurrently, each bounded by
+// probeTimeout, and returns within probeTimeout + RoundMargin whatever the
+// probes do; a probe that has not reported by then counts as late. Log
+// expectations are not part of a round (see LogProbe).
 func (p *Prober) Round(ctx context.Context, cfg RoundConfig) Round {
 	at, start := p.now(), time.Now()
 	timeout := cfg.Health.ProbeTimeout
@@ -88,47 +101,54 @@ func (p *Prober) Round(ctx context.Context, cfg RoundConfig) Round {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-
-	eps := cfg.Health.Endpoints
-	results := make(chan indexedCheck, 1+len(eps)) // buffered: late checks never block
-	if rp, c := p.redisProbe(cfg); rp != nil {
-		go func() { results <- indexedCheck{0, rp.Probe(ctx)} }()
-	} else {
-		results <- indexedCheck{0, c}
+	list := p.probes(cfg)
+	results := make(chan indexedCheck, len(list)) // buffered: late checks never block
+	for i, pr := range list {
+		go func() { results <- indexedCheck{i, pr.Probe(ctx)} }()
 	}
-	for i, ep := range eps {
-		go func() { results <- indexedCheck{i + 1, p.endpoints.Probe(ctx, ep, cfg.SkipExpect)} }()
+	checks := collect(results, len(list), timeout+RoundMargin)
+	for i, c := range checks {
+		if c.Name == "" {
+			checks[i] = list[i].Late(timeout)
+		}
 	}
-	checks := collect(results, 1+len(eps), timeout+RoundMargin)
-	fillLate(checks, eps, timeout)
-
 	r := Round{At: at, Checks: checks}
-	r.Redis, r.ConsumersHealthy, r.Reason = Classify(checks)
+	r.Addon, r.ConsumersHealthy, r.Reason = Classify(checks)
 	r.Duration = time.Since(start)
-	p.log.Debug("probe round", zap.Stringer("redis", r.Redis), zap.Bool("consumersHealthy", r.ConsumersHealthy),
+	p.log.Debug("probe round", zap.Stringer("addon", r.Addon), zap.Bool("consumersHealthy", r.ConsumersHealthy),
 		zap.String("reason", r.Reason), zap.Duration("duration", r.Duration))
 	return r
 }
 
-// Close closes the Redis probe and the idle HTTP connections.
+// probes lists the probes of a round: the addon's, then each endpoint's.
+func (p *Prober) probes(cfg RoundConfig) []Probe {
+	list := make([]Probe, 0, 1+len(cfg.Health.Endpoints))
+	list = append(list, p.addonProbe(cfg))
+	for _, ep := range cfg.Health.Endpoints {
+		list = append(list, endpointCheck{p: p.endpoints, ep: ep, skipExpect: cfg.SkipExpect})
+	}
+	return list
+}
+
+// Close closes the addon probe and the idle HTTP connections.
 func (p *Prober) Close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closed = true
-	if p.redis != nil {
-		p.redis.Close()
-		p.redis = nil
+	if p.addon != nil {
+		p.addon.Close()
+		p.addon = nil
 	}
 	p.endpoints.CloseIdleConnections()
 }
 
-// Classify applies CONTRACT section 5 to a round's checks: Redis is
-// unhealthy when any check counts against it (a Redis probe failure, or an
-// endpoint answering the right status whose expect checks fail); it is
-// inconclusive when the Redis check could not run (URL unknown or invalid)
+// Classify applies CONTRACT section 5 to a round's checks: the addon is
+// unhealthy when any check counts against it (an addon probe failure, or
+// an endpoint answering the right status whose expect checks fail); it is
+// inconclusive when the addon check could not run (URL unknown or invalid)
 // and nothing else counts against it; healthy otherwise. Consumers are
 // unhealthy when an endpoint fails for a reason of its own (unreachable,
-// another status, an unreadable body). reason names the first Redis-side
+// another status, an unreadable body). reason names the first addon-side
 // failure, or why the round is inconclusive.
 func Classify(checks []Check) (v Verdict, consumersHealthy bool, reason string) {
 	v, consumersHealthy = VerdictInconclusive, true
@@ -153,40 +173,42 @@ func Classify(checks []Check) (v Verdict, consumersHealthy bool, reason string) 
 	return v, consumersHealthy, reason
 }
 
-// redisProbe returns the probe for cfg, creating or replacing it as needed,
-// or, when Redis cannot be probed, the Check that says why.
-func (p *Prober) redisProbe(cfg RoundConfig) (*RedisProbe, Check) {
+// addonProbe returns the addon's probe for cfg, creating or replacing it
+// as needed, or, when the addon cannot be probed, a probe that says why.
+func (p *Prober) addonProbe(cfg RoundConfig) Probe {
 	c := Check{Name: "redis", Kind: KindRedis, Step: StepURL}
 	if cfg.RedisURL.IsZero() {
 		c.Message = "redis url not known yet"
-		return nil, c
+		return staticProbe{c}
+	}
+	if why := urlProblem(cfg.RedisURL.Value()); why != "" {
+		c.Message = why
+		return staticProbe{c}
 	}
 	h := cfg.Health.Redis
-	want := RedisOptions{Name: cfg.Name, URL: cfg.RedisURL, MaxLatency: h.MaxLatency,
-		MaxMemory: int64(h.MaxMemory), PubSub: h.PubSub, ExpectKeys: h.ExpectKeys}
+	h.URL = spec.Secret{}
+	want := AddonTarget{Name: cfg.Name, URL: cfg.RedisURL, Health: h}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		c.Message = "prober closed"
-		return nil, c
+		return staticProbe{c}
 	}
-	if p.redis != nil && p.redisCfg == want {
-		return p.redis, c
+	if p.addon != nil && p.target == want {
+		return p.addon
 	}
-	if p.redis != nil {
-		p.redis.Close() // never blocks on Redis
-		p.redis = nil
-		p.log.Debug("redis probe replaced: url or options changed")
+	if p.addon != nil {
+		p.addon.Close() // never blocks on the addon
+		p.addon = nil
+		p.log.Debug("addon probe replaced: url or options changed")
 	}
-	opts := want
-	opts.Logger, opts.hook = p.log, p.hook
-	rp, err := NewRedisProbe(opts)
+	ap, err := p.factory(want, p.log)
 	if err != nil {
 		c.Message = err.Error() // ErrInvalidURL never quotes the URL
-		return nil, c
+		return staticProbe{c}
 	}
-	p.redis, p.redisCfg = rp, want
-	return rp, c
+	p.addon, p.target = ap, want
+	return ap
 }
 
 type indexedCheck struct {
@@ -209,18 +231,4 @@ func collect(results <-chan indexedCheck, n int, wait time.Duration) []Check {
 		}
 	}
 	return checks
-}
-
-// fillLate replaces the checks that did not report in time.
-func fillLate(checks []Check, eps []spec.Endpoint, timeout time.Duration) {
-	if checks[0].Name == "" {
-		checks[0] = Check{Name: "redis", Kind: KindRedis, Step: StepPing,
-			Message: timeoutMessage(timeout), RedisProblem: true}
-	}
-	for i, ep := range eps {
-		if checks[i+1].Name == "" {
-			checks[i+1] = Check{Name: "endpoint/" + ep.Name, Kind: KindEndpoint, Step: StepUnreachable,
-				Message: "timed out after " + formatDuration(timeout)}
-		}
-	}
 }

@@ -58,7 +58,7 @@ func TestVerdictString(t *testing.T) {
 		}
 	}
 	var zero Round
-	if zero.Redis != VerdictInconclusive {
+	if zero.Addon != VerdictInconclusive {
 		t.Errorf("the zero Round must not read as healthy")
 	}
 }
@@ -80,16 +80,16 @@ func TestRoundHealthyAndRolledBack(t *testing.T) {
 	p := newProber(t)
 	cfg := RoundConfig{Name: "t", Health: health(probeTimeout, ep), RedisURL: spec.NewSecret(s.URL())}
 	r := p.Round(t.Context(), cfg)
-	if r.Redis != VerdictUnhealthy || !r.ConsumersHealthy || !strings.HasPrefix(r.Reason, "endpoint/backend: ") {
-		t.Errorf("bound: got %v consumers=%v reason %q", r.Redis, r.ConsumersHealthy, r.Reason)
+	if r.Addon != VerdictUnhealthy || !r.ConsumersHealthy || !strings.HasPrefix(r.Reason, "endpoint/backend: ") {
+		t.Errorf("bound: got %v consumers=%v reason %q", r.Addon, r.ConsumersHealthy, r.Reason)
 	}
 	if len(r.Checks) != 2 || r.Checks[0].Name != "redis" || r.Checks[1].Name != "endpoint/backend" {
 		t.Fatalf("checks %+v", r.Checks)
 	}
 	cfg.SkipExpect = true
 	r = p.Round(t.Context(), cfg)
-	if r.Redis != VerdictHealthy || !r.ConsumersHealthy || r.Reason != "" {
-		t.Errorf("rolled back: got %v consumers=%v reason %q", r.Redis, r.ConsumersHealthy, r.Reason)
+	if r.Addon != VerdictHealthy || !r.ConsumersHealthy || r.Reason != "" {
+		t.Errorf("rolled back: got %v consumers=%v reason %q", r.Addon, r.ConsumersHealthy, r.Reason)
 	}
 }
 
@@ -97,8 +97,8 @@ func TestRoundURLUnknownIsInconclusive(t *testing.T) {
 	p := newProber(t)
 	for _, url := range []string{"", "redis://default:pw@host:bad"} {
 		r := p.Round(t.Context(), RoundConfig{Name: "t", Health: health(probeTimeout), RedisURL: spec.NewSecret(url)})
-		if r.Redis != VerdictInconclusive || r.Checks[0].Step != StepURL || r.Checks[0].RedisProblem {
-			t.Errorf("url %q: got %v, check %+v", spec.RedactURL(url), r.Redis, r.Checks[0])
+		if r.Addon != VerdictInconclusive || r.Checks[0].Step != StepURL || r.Checks[0].RedisProblem {
+			t.Errorf("url %q: got %v, check %+v", spec.RedactURL(url), r.Addon, r.Checks[0])
 		}
 	}
 }
@@ -109,16 +109,16 @@ func TestRoundHungRedisIsBounded(t *testing.T) {
 	p := newProber(t)
 	timeout := 300 * time.Millisecond
 	cfg := RoundConfig{Name: "t", Health: health(timeout, spec.Endpoint{Name: "slow", URL: hang.URL}), RedisURL: spec.NewSecret(s.URL())}
-	if r := p.Round(t.Context(), cfg); r.Redis != VerdictHealthy || r.ConsumersHealthy {
-		t.Fatalf("before the hang: %v consumers=%v (%s)", r.Redis, r.ConsumersHealthy, r.Reason)
+	if r := p.Round(t.Context(), cfg); r.Addon != VerdictHealthy || r.ConsumersHealthy {
+		t.Fatalf("before the hang: %v consumers=%v (%s)", r.Addon, r.ConsumersHealthy, r.Reason)
 	}
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	r := p.Round(t.Context(), cfg)
 	t.Logf("hung round took %v (probeTimeout %v)", r.Duration, timeout)
-	if r.Redis != VerdictUnhealthy || !strings.HasPrefix(r.Reason, "redis: timed out after") {
-		t.Errorf("hung: %v, reason %q", r.Redis, r.Reason)
+	if r.Addon != VerdictUnhealthy || !strings.HasPrefix(r.Reason, "redis: timed out after") {
+		t.Errorf("hung: %v, reason %q", r.Addon, r.Reason)
 	}
 	if r.Duration > timeout+100*time.Millisecond {
 		t.Errorf("hung round took %v, want within probeTimeout+100ms", r.Duration)
@@ -126,16 +126,26 @@ func TestRoundHungRedisIsBounded(t *testing.T) {
 	if err := s.Cont(); err != nil {
 		t.Fatal(err)
 	}
-	if r := p.Round(t.Context(), cfg); r.Redis != VerdictHealthy {
-		t.Errorf("after SIGCONT: %v (%s)", r.Redis, r.Reason)
+	if r := p.Round(t.Context(), cfg); r.Addon != VerdictHealthy {
+		t.Errorf("after SIGCONT: %v (%s)", r.Addon, r.Reason)
 	}
 }
 
 func TestRoundLateCheckIsReportedAsTimeout(t *testing.T) {
+	rp, err := NewRedisProbe(RedisOptions{Name: "t", URL: spec.NewSecret("redis://127.0.0.1:1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rp.Close()
+	list := []Probe{rp, endpointCheck{ep: spec.Endpoint{Name: "a"}}, endpointCheck{ep: spec.Endpoint{Name: "b"}}}
 	results := make(chan indexedCheck, 2)
 	results <- indexedCheck{1, Check{Name: "endpoint/a", Kind: KindEndpoint, OK: true}}
 	checks := collect(results, 3, 10*time.Millisecond)
-	fillLate(checks, []spec.Endpoint{{Name: "a"}, {Name: "b"}}, time.Second)
+	for i, c := range checks {
+		if c.Name == "" {
+			checks[i] = list[i].Late(time.Second)
+		}
+	}
 	if c := checks[0]; c.Step != StepPing || !c.RedisProblem || c.Message != "timed out after 1s (redis not answering)" {
 		t.Errorf("late redis check: %+v", c)
 	}
@@ -147,26 +157,39 @@ func TestRoundLateCheckIsReportedAsTimeout(t *testing.T) {
 	}
 }
 
+func TestRoundWithEmptyHostURLIsInconclusive(t *testing.T) {
+	p := newProber(t)
+	for _, raw := range []string{"redis://default:s3cr3tpw@:", "redis://default:s3cr3tpw@:6379", "redis://:s3cr3tpw@host:"} {
+		r := p.Round(t.Context(), RoundConfig{Name: "t", Health: health(probeTimeout), RedisURL: spec.NewSecret(raw)})
+		if r.Addon != VerdictInconclusive || r.Checks[0].Step != StepURL || r.Checks[0].RedisProblem {
+			t.Errorf("%s: %v %+v, want inconclusive", spec.RedactURL(raw), r.Addon, r.Checks[0])
+		}
+		if strings.Contains(r.Reason, "s3cr3tpw") || !strings.Contains(r.Reason, "TCP proxy") {
+			t.Errorf("reason %q leaks or does not say what to do", r.Reason)
+		}
+	}
+}
+
 func TestRoundReplacesProbeWhenURLChanges(t *testing.T) {
 	a, b := startRedis(t), startRedis(t)
 	p := newProber(t)
 	cfg := RoundConfig{Name: "t", Health: health(probeTimeout), RedisURL: spec.NewSecret(a.URL())}
-	if r := p.Round(t.Context(), cfg); r.Redis != VerdictHealthy {
-		t.Fatalf("a: %v (%s)", r.Redis, r.Reason)
+	if r := p.Round(t.Context(), cfg); r.Addon != VerdictHealthy {
+		t.Fatalf("a: %v (%s)", r.Addon, r.Reason)
 	}
-	old := p.redis
-	if r := p.Round(t.Context(), cfg); r.Redis != VerdictHealthy || p.redis != old {
+	old := p.addon
+	if r := p.Round(t.Context(), cfg); r.Addon != VerdictHealthy || p.addon != old {
 		t.Fatalf("same url must reuse the probe")
 	}
 	cfg.RedisURL = spec.NewSecret(b.URL())
 	a.Kill() // a is gone; only b can answer
-	if r := p.Round(t.Context(), cfg); r.Redis != VerdictHealthy {
-		t.Fatalf("b: %v (%s)", r.Redis, r.Reason)
+	if r := p.Round(t.Context(), cfg); r.Addon != VerdictHealthy {
+		t.Fatalf("b: %v (%s)", r.Addon, r.Reason)
 	}
-	if p.redis == old {
+	if p.addon == old {
 		t.Fatalf("a new url must replace the probe")
 	}
-	if c := probe(t, old, probeTimeout); c.Message != "probe closed" {
+	if c := probe(t, old.(*RedisProbe), probeTimeout); c.Message != "probe closed" {
 		t.Errorf("the replaced probe must be closed, got %+v", c)
 	}
 }

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -14,30 +15,31 @@ import (
 	"github.com/smartlic/reconciler/state"
 )
 
-// act carries out the plan's actions in order, stopping at the first error.
-// Each mutation is preceded or followed by a save of the state, so that a
-// process killed at any point leaves enough behind for the next pass to
-// finish the job without doing it twice. It returns the number of actions
-// carried out. The caller holds r.mu.
-func (r *Reconciler) act(ctx context.Context, sp *spec.Spec, plan *Plan, obs *Observed) (int, error) {
+// act carries out the plan's actions in order, on the owner, stopping at
+// the first error. Every mutation is preceded by a save of the state, so
+// that a process killed at any point leaves enough behind for the next
+// pass to finish the job without doing it twice, and a process that lost
+// its lease stops before it writes. A preemptible act (a pass's) stops
+// with errInterrupted when an urgent job must write. It returns the number
+// of actions carried out.
+func (r *Reconciler) act(ctx context.Context, sp *spec.Spec, plan *Plan, obs *Observed, preemptible bool) (int, error) {
 	done := 0
 	for _, a := range plan.Actions {
 		if err := ctx.Err(); err != nil {
 			return done, err
 		}
-		var err error
-		switch a.Kind {
-		case ActCreateAddon:
-			err = r.createAddon(ctx, sp)
-		case ActSetVariables:
-			err = r.setVariables(ctx, sp, a, obs)
-		case ActDeploy:
-			err = r.deploy(ctx, sp, a)
-		default:
+		if !a.Kind.writes() {
 			continue // headers: the writes follow
 		}
+		if preemptible && r.serveUrgent() {
+			return done, errInterrupted
+		}
+		if err := r.persist(); err != nil {
+			return done, err
+		}
+		err := r.step(ctx, sp, a, obs, preemptible && a.Kind != ActCreateAddon)
 		if a.Kind != ActDeploy || err == nil {
-			r.writes++ // even a failed write may have reached Railway
+			r.o.writes++ // even a failed write may have reached Railway
 		}
 		if err != nil {
 			return done, stepError(a, err)
@@ -47,58 +49,80 @@ func (r *Reconciler) act(ctx context.Context, sp *spec.Spec, plan *Plan, obs *Ob
 	return done, nil
 }
 
+func (r *Reconciler) step(ctx context.Context, sp *spec.Spec, a Action, obs *Observed, preemptible bool) error {
+	switch a.Kind {
+	case ActCreateAddon:
+		return r.createAddon(ctx, sp)
+	case ActSetVariables:
+		return r.setVariables(ctx, sp, a, obs, preemptible)
+	default:
+		return r.deploy(ctx, a, preemptible)
+	}
+}
+
 // createAddon deploys the addon's template and persists the workflow id at
-// once, so that a retry resumes the workflow instead of creating again.
+// once, so that a retry resumes the workflow instead of creating again. It
+// is never interrupted.
 func (r *Reconciler) createAddon(ctx context.Context, sp *spec.Spec) error {
-	tpl, err := r.opts.Railway.Template(ctx, sp.Addon.Template)
+	var tpl *railway.Template
+	err := r.await(ctx, false, func(ctx context.Context) (err error) {
+		tpl, err = r.opts.Railway.Template(ctx, sp.Addon.Template)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("reading template %q: %w", sp.Addon.Template, err)
 	}
-	now := r.now()
-	wf, err := r.opts.Railway.DeployTemplate(ctx, railway.TemplateDeploy{
-		ProjectID: r.st.Railway.ProjectID, EnvironmentID: r.st.Railway.EnvironmentID,
-		Template: tpl, ServiceName: sp.Addon.Service,
+	st, now := r.o.st, r.now()
+	var wf string
+	err = r.await(ctx, false, func(ctx context.Context) (err error) {
+		wf, err = r.opts.Railway.DeployTemplate(ctx, railway.TemplateDeploy{
+			ProjectID: st.Railway.ProjectID, EnvironmentID: st.Railway.EnvironmentID,
+			Template: tpl, ServiceName: sp.Addon.Service,
+		})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("deploying template %q: %w", sp.Addon.Template, err)
 	}
-	r.st.Addon.WorkflowID, r.st.Addon.WorkflowStarted = wf, now.UTC()
+	st.Addon.WorkflowID, st.Addon.WorkflowStarted = wf, now.UTC()
 	if wf == "" {
 		// No workflow to follow: the service appears on the next read.
-		r.st.Addon.WorkflowID = noWorkflow
+		st.Addon.WorkflowID = noWorkflow
 	}
-	r.record(state.Event{At: now, Type: EventAddonCreating,
-		Message: fmt.Sprintf("creating addon %s from template %s (workflow %s)", sp.Addon.Service, sp.Addon.Template, r.st.Addon.WorkflowID)})
+	r.record(state.Event{At: now, Type: state.EventAddonCreating,
+		Message: fmt.Sprintf("creating addon %s from template %s (workflow %s)", sp.Addon.Service, sp.Addon.Template, st.Addon.WorkflowID)})
 	return r.persist()
 }
 
 // setVariables writes one consumer's changed variables without a deploy.
 // When the consumer deploys, the deploy is recorded as owed first.
-func (r *Reconciler) setVariables(ctx context.Context, sp *spec.Spec, a Action, obs *Observed) error {
+func (r *Reconciler) setVariables(ctx context.Context, sp *spec.Spec, a Action, obs *Observed, preemptible bool) error {
 	c, ok := sp.Consumer(a.Service)
 	if !ok {
 		return fmt.Errorf("consumer %s is not in the spec", a.Service)
 	}
-	now := r.now()
+	st, now := r.o.st, r.now()
 	if c.Deploy {
 		d := &state.Deploy{ServiceID: a.ServiceID, Reason: a.Reason, Intent: now.UTC()}
 		if in := instanceOf(obs, a.Service); in != nil && in.LatestDeployment != nil {
 			d.PrevDeploymentID = in.LatestDeployment.ID
 		}
-		r.st.TrackDeploy(a.Service, d)
+		st.TrackDeploy(a.Service, d)
 		if err := r.persist(); err != nil {
 			return err
 		}
 	}
-	err := r.opts.Railway.UpsertVariables(ctx, r.st.Railway.ProjectID, r.st.Railway.EnvironmentID, a.ServiceID, a.Set)
+	err := r.await(ctx, preemptible, func(ctx context.Context) error {
+		return r.opts.Railway.UpsertVariables(ctx, st.Railway.ProjectID, st.Railway.EnvironmentID, a.ServiceID, a.Set)
+	})
 	if err != nil {
 		return err
 	}
-	r.st.Owed = slices.DeleteFunc(r.st.Owed, func(s string) bool { return s == a.Service })
+	st.Owed = slices.DeleteFunc(st.Owed, func(s string) bool { return s == a.Service })
 	r.noteWritten(a)
-	typ := EventVariablesSet
+	typ := state.EventVariablesSet
 	if a.Correction {
-		typ = EventVariablesCorrected
+		typ = state.EventVariablesCorrected
 	}
 	r.record(state.Event{At: now, Type: typ, Message: describeSet(a)})
 	return r.persist()
@@ -107,10 +131,10 @@ func (r *Reconciler) setVariables(ctx context.Context, sp *spec.Spec, a Action, 
 // noteWritten folds a successful write into the last observation, so that
 // a probe round acting before the next pass does not write it again.
 func (r *Reconciler) noteWritten(a Action) {
-	if r.lastObs == nil { // only successful observations are kept
+	if r.o.lastObs == nil { // only successful observations are kept
 		return
 	}
-	o := *r.lastObs
+	o := *r.o.lastObs
 	o.Consumers = maps.Clone(o.Consumers)
 	co := o.Consumers[a.Service]
 	co.Vars = maps.Clone(co.Vars)
@@ -119,7 +143,7 @@ func (r *Reconciler) noteWritten(a Action) {
 	}
 	maps.Copy(co.Vars, a.Set)
 	o.Consumers[a.Service] = co
-	r.lastObs = &o
+	r.o.lastObs = &o
 }
 
 func describeSet(a Action) string {
@@ -131,19 +155,24 @@ func describeSet(a Action) string {
 }
 
 // deploy starts one deploy of a consumer and records its id.
-func (r *Reconciler) deploy(ctx context.Context, sp *spec.Spec, a Action) error {
-	id, err := r.opts.Railway.DeployService(ctx, r.st.Railway.EnvironmentID, a.ServiceID)
+func (r *Reconciler) deploy(ctx context.Context, a Action, preemptible bool) error {
+	st := r.o.st
+	var id string
+	err := r.await(ctx, preemptible, func(ctx context.Context) (err error) {
+		id, err = r.opts.Railway.DeployService(ctx, st.Railway.EnvironmentID, a.ServiceID)
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	now := r.now()
-	d := r.st.DeployFor(a.Service)
+	d := st.DeployFor(a.Service)
 	if d == nil {
 		d = &state.Deploy{ServiceID: a.ServiceID, Reason: a.Reason, Intent: now.UTC()}
-		r.st.TrackDeploy(a.Service, d)
+		st.TrackDeploy(a.Service, d)
 	}
 	d.DeploymentID, d.StartedAt, d.Status = id, now.UTC(), string(railway.StatusInitializing)
-	r.record(state.Event{At: now, Type: EventDeploying, Message: fmt.Sprintf("deploying %s (%s): %s", a.Service, id, a.Reason)})
+	r.record(state.Event{At: now, Type: state.EventDeploying, Message: fmt.Sprintf("deploying %s (%s): %s", a.Service, id, a.Reason)})
 	r.log.Debug("deploy started", zap.String("service", a.Service), zap.String("deployment", id))
 	return r.persist()
 }
@@ -154,3 +183,6 @@ func instanceOf(obs *Observed, svc string) *railway.ServiceInstance {
 	}
 	return obs.Consumers[svc].Instance
 }
+
+// interrupted reports whether err ended an act step for an urgent job.
+func interrupted(err error) bool { return errors.Is(err, errInterrupted) }

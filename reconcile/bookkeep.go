@@ -9,25 +9,6 @@ import (
 	"github.com/smartlic/reconciler/state"
 )
 
-// Event types recorded by passes (the machine records its own).
-const (
-	EventAddonCreating     = "AddonCreating"
-	EventAddonCreated      = "AddonCreated"
-	EventAddonAdopted      = "AddonAdopted"
-	EventAddonCreateFailed = "AddonCreateFailed"
-	EventAddonMissing      = "AddonMissing"
-	// EventVariablesSet records a write that binds the consumers or carries
-	// out a rollback or roll forward; EventVariablesCorrected one that undoes
-	// drift (someone changed a declared variable).
-	EventVariablesSet       = "VariablesSet"
-	EventVariablesCorrected = "VariablesCorrected"
-	EventDeploying          = "Deploying"
-	EventDeployed           = "Deployed"
-	EventDeployFailed       = "DeployFailed"
-	EventObservationFailed  = "ObservationFailed"
-	EventObservationOK      = "ObservationRecovered"
-)
-
 // workflowGrace is how long a completed template deployment may take to
 // show its service before the workflow is forgotten.
 const workflowGrace = 10 * time.Minute
@@ -66,9 +47,9 @@ func (b *booker) addon(sp *spec.Spec, st *state.State, obs *Observed) {
 	switch {
 	case a != nil && a.ServiceID != st.Addon.ServiceID:
 		if st.Addon.WorkflowID != "" {
-			b.emit(EventAddonCreated, "addon %s created (%s) from template %s", name, a.ServiceID, sp.Addon.Template)
+			b.emit(state.EventAddonCreated, "addon %s created (%s) from template %s", name, a.ServiceID, sp.Addon.Template)
 		} else {
-			b.emit(EventAddonAdopted, "addon %s found (%s) and adopted", name, a.ServiceID)
+			b.emit(state.EventAddonAdopted, "addon %s found (%s) and adopted", name, a.ServiceID)
 		}
 		st.Addon = state.Addon{ServiceID: a.ServiceID}
 	case a != nil:
@@ -76,7 +57,7 @@ func (b *booker) addon(sp *spec.Spec, st *state.State, obs *Observed) {
 	case st.Addon.WorkflowID != "":
 		b.workflow(name, st, obs.Workflow)
 	case st.Addon.ServiceID != "" && obs.AddonConflict == "":
-		b.emit(EventAddonMissing, "addon %s (%s) is gone from %s", name, st.Addon.ServiceID, sp.Railway.Environment)
+		b.emit(state.EventAddonMissing, "addon %s (%s) is gone from %s", name, st.Addon.ServiceID, sp.Railway.Environment)
 		st.Addon.ServiceID = ""
 	}
 }
@@ -84,14 +65,14 @@ func (b *booker) addon(sp *spec.Spec, st *state.State, obs *Observed) {
 func (b *booker) workflow(name string, st *state.State, wf *railway.WorkflowResult) {
 	switch {
 	case wf == nil && b.now.Sub(st.Addon.WorkflowStarted) > workflowGrace:
-		b.emit(EventAddonCreateFailed, "template deployment of %s returned no workflow and the service never appeared", name)
+		b.emit(state.EventAddonCreateFailed, "template deployment of %s returned no workflow and the service never appeared", name)
 		st.Addon = state.Addon{LastCreateFailed: b.now.UTC()}
 	case wf == nil:
 	case wf.Status == railway.WorkflowError:
-		b.emit(EventAddonCreateFailed, "creating addon %s failed: %s", name, orUnknown(wf.Error))
+		b.emit(state.EventAddonCreateFailed, "creating addon %s failed: %s", name, orUnknown(wf.Error))
 		st.Addon = state.Addon{LastCreateFailed: b.now.UTC()}
 	case wf.Status == railway.WorkflowComplete && b.now.Sub(st.Addon.WorkflowStarted) > workflowGrace:
-		b.emit(EventAddonCreateFailed, "template deployment %s completed but service %s never appeared", st.Addon.WorkflowID, name)
+		b.emit(state.EventAddonCreateFailed, "template deployment %s completed but service %s never appeared", st.Addon.WorkflowID, name)
 		st.Addon = state.Addon{LastCreateFailed: b.now.UTC()}
 	}
 }
@@ -131,10 +112,10 @@ func (b *booker) follow(st *state.State, svc string, d *state.Deploy, latest *ra
 	case latest == nil || latest.ID != d.DeploymentID:
 		st.DoneDeploy(svc)
 	case latest.Status.Good():
-		b.emit(EventDeployed, "%s deployment %s is %s (%s)", svc, latest.ID, latest.Status, d.Reason)
+		b.emit(state.EventDeployed, "%s deployment %s is %s (%s)", svc, latest.ID, latest.Status, d.Reason)
 		st.DoneDeploy(svc)
 	case latest.Status.Bad():
-		b.emit(EventDeployFailed, "%s deployment %s is %s (%s)", svc, latest.ID, latest.Status, d.Reason)
+		b.emit(state.EventDeployFailed, "%s deployment %s is %s (%s)", svc, latest.ID, latest.Status, d.Reason)
 		st.DoneDeploy(svc)
 	default:
 		d.Status = string(latest.Status)

@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/smartlic/reconciler/addon"
 	"github.com/smartlic/reconciler/probes"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
@@ -15,30 +16,30 @@ import (
 // summarize is the one place that sets conditions and the phase, after a
 // pass (obs set), a round (round set) or a manual command (neither).
 func (r *Reconciler) summarize(sp *spec.Spec, obs *Observed, round *probes.Round, err error, now time.Time) {
-	st := r.st
-	if obs != nil && r.lastPlan != nil {
-		st.Drift, st.Blocked = r.lastPlan.Drift, r.lastPlan.Blocked
+	st := r.o.st
+	if obs != nil && r.o.lastPlan != nil {
+		st.Drift, st.Blocked = r.o.lastPlan.Drift, r.o.lastPlan.Blocked
 	}
 	if obs != nil && obs.Err == nil {
-		st.SetCondition(addonCondition(sp, obs), now)
+		st.SetCondition(addonReadyCondition(sp, obs), now)
 		st.SetCondition(variablesCondition(st.Drift), now)
 	} else if obs != nil {
 		st.SetCondition(state.Condition{Type: state.CondVariablesInSync, Status: state.UnknownStatus,
-			Reason: "ObservationFailed", Message: obs.Err.Error()}, now)
+			Reason: state.ReasonObservationFailed, Message: obs.Err.Error()}, now)
 	}
 	if round != nil {
-		st.SetCondition(redisCondition(*round), now)
+		st.SetCondition(addonCondition(r.opts.Addon, *round), now)
 	}
 	st.SetCondition(consumersCondition(st), now)
 	st.SetCondition(rolledBackCondition(st.Health), now)
-	provisioning := len(st.Deploys) > 0 || len(st.Owed) > 0 || r.lastPlan != nil && len(r.lastPlan.Waiting) > 0
-	r.setPhase(derivePhase(st.Health, phaseView{Obs: r.obs, Provisioning: provisioning}), now)
+	provisioning := len(st.Deploys) > 0 || len(st.Owed) > 0 || r.o.lastPlan != nil && len(r.o.lastPlan.Waiting) > 0
+	r.setPhase(derivePhase(st.Health, phaseView{Obs: r.o.obs, Provisioning: provisioning}), now)
 	st.SetCondition(readyCondition(st, err), now)
 }
 
 func (r *Reconciler) setPhase(p state.Phase, now time.Time) {
-	from := r.st.Phase
-	if !r.st.SetPhase(p, now) {
+	from := r.o.st.Phase
+	if !r.o.st.SetPhase(p, now) {
 		return
 	}
 	reason := r.phaseReason(p)
@@ -54,25 +55,25 @@ func (r *Reconciler) setPhase(p state.Phase, now time.Time) {
 	}
 }
 
-func addonCondition(sp *spec.Spec, obs *Observed) state.Condition {
+func addonReadyCondition(sp *spec.Spec, obs *Observed) state.Condition {
 	c := state.Condition{Type: state.CondAddonReady, Status: state.False}
 	a, name := obs.Addon, sp.Addon.Service
 	switch {
 	case obs.AddonConflict != "":
-		c.Reason, c.Message = "NameConflict", obs.AddonConflict
+		c.Reason, c.Message = state.ReasonNameConflict, obs.AddonConflict
 	case a == nil && obs.Workflow != nil:
-		c.Reason, c.Message = "Creating", fmt.Sprintf("%s: template deployment %s", name, obs.Workflow.Status)
+		c.Reason, c.Message = state.ReasonCreating, fmt.Sprintf("%s: template deployment %s", name, obs.Workflow.Status)
 	case a == nil:
-		c.Reason, c.Message = "NotFound", fmt.Sprintf("%s not found in %s", name, sp.Railway.Environment)
+		c.Reason, c.Message = state.ReasonNotFound, fmt.Sprintf("%s not found in %s", name, sp.Railway.Environment)
 	case a.LatestDeployment == nil:
-		c.Reason, c.Message = "NotDeployed", fmt.Sprintf("%s (%s) has no deployment", name, a.ServiceID)
+		c.Reason, c.Message = state.ReasonNotDeployed, fmt.Sprintf("%s (%s) has no deployment", name, a.ServiceID)
 	case a.LatestDeployment.Status.Good():
-		c.Status, c.Reason = state.True, "Found"
+		c.Status, c.Reason = state.True, state.ReasonFound
 		c.Message = fmt.Sprintf("%s (%s) %s", name, a.ServiceID, a.LatestDeployment.Status)
 	case a.LatestDeployment.Status.InProgress():
-		c.Reason, c.Message = "Deploying", fmt.Sprintf("%s (%s) %s", name, a.ServiceID, a.LatestDeployment.Status)
+		c.Reason, c.Message = state.ReasonDeploying, fmt.Sprintf("%s (%s) %s", name, a.ServiceID, a.LatestDeployment.Status)
 	default:
-		c.Reason, c.Message = "DeployFailed", fmt.Sprintf("%s (%s) %s", name, a.ServiceID, a.LatestDeployment.Status)
+		c.Reason, c.Message = state.ReasonDeployFailed, fmt.Sprintf("%s (%s) %s", name, a.ServiceID, a.LatestDeployment.Status)
 	}
 	return c
 }
@@ -85,34 +86,36 @@ func variablesCondition(drift []state.DriftItem) state.Condition {
 		}
 	}
 	if len(diffs) == 0 {
-		return state.Condition{Type: state.CondVariablesInSync, Status: state.True, Reason: "InSync", Message: "every consumer carries the desired variables"}
+		return state.Condition{Type: state.CondVariablesInSync, Status: state.True, Reason: state.ReasonInSync, Message: "every consumer carries the desired variables"}
 	}
-	return state.Condition{Type: state.CondVariablesInSync, Status: state.False, Reason: "Drift",
+	return state.Condition{Type: state.CondVariablesInSync, Status: state.False, Reason: state.ReasonDrift,
 		Message: "differs: " + strings.Join(diffs, ", ")}
 }
 
-func redisCondition(round probes.Round) state.Condition {
-	c := state.Condition{Type: state.CondRedisHealthy}
-	switch round.Redis {
+// addonCondition is the addon's health condition (RedisHealthy) after a
+// round.
+func addonCondition(k addon.Kind, round probes.Round) state.Condition {
+	c := state.Condition{Type: k.Condition}
+	switch round.Addon {
 	case probes.VerdictHealthy:
-		c.Status, c.Reason = state.True, "ProbesPassing"
-		if rc, ok := redisCheck(round); ok {
+		c.Status, c.Reason = state.True, state.ReasonProbesPassing
+		if rc, ok := addonCheck(round); ok {
 			c.Message = fmt.Sprintf("PING %.1fms, used_memory %s", float64(rc.Latency.Microseconds())/1000, probes.FormatBytes(rc.UsedMemory))
 		}
 	case probes.VerdictUnhealthy:
-		c.Status, c.Reason, c.Message = state.False, "ProbeFailed", round.Reason
+		c.Status, c.Reason, c.Message = state.False, state.ReasonProbeFailed, round.Reason
 	default:
-		c.Status, c.Reason, c.Message = state.UnknownStatus, "Inconclusive", round.Reason
+		c.Status, c.Reason, c.Message = state.UnknownStatus, state.ReasonInconclusive, round.Reason
 	}
 	return c
 }
 
 func consumersCondition(st *state.State) state.Condition {
-	c := state.Condition{Type: state.CondConsumersHealthy, Status: state.True, Reason: "Healthy", Message: "consumers healthy"}
+	c := state.Condition{Type: state.CondConsumersHealthy, Status: state.True, Reason: state.ReasonHealthy, Message: "consumers healthy"}
 	if p := st.LastProbe; p != nil {
 		for _, chk := range p.Checks {
 			if !chk.OK && strings.HasPrefix(chk.Name, "endpoint/") && chk.Step != probes.StepExpect {
-				c.Status, c.Reason, c.Message = state.False, "EndpointFailed", chk.Name+": "+chk.Message
+				c.Status, c.Reason, c.Message = state.False, state.ReasonEndpointFailed, chk.Name+": "+chk.Message
 				return c
 			}
 		}
@@ -120,10 +123,10 @@ func consumersCondition(st *state.State) state.Condition {
 	for _, d := range st.Drift {
 		switch d.Kind {
 		case DriftDeploy:
-			c.Status, c.Reason, c.Message = state.False, "DeployFailed", d.Message
+			c.Status, c.Reason, c.Message = state.False, state.ReasonDeployFailed, d.Message
 			return c
 		case DriftLog:
-			c.Status, c.Reason, c.Message = state.False, "LogMissing", d.Service+": "+d.Message
+			c.Status, c.Reason, c.Message = state.False, state.ReasonLogMissing, d.Service+": "+d.Message
 			return c
 		}
 	}
@@ -131,12 +134,12 @@ func consumersCondition(st *state.State) state.Condition {
 }
 
 func rolledBackCondition(h state.Health) state.Condition {
-	c := state.Condition{Type: state.CondRolledBack, Status: state.False, Reason: "NotRolledBack", Message: "declared variables in effect"}
+	c := state.Condition{Type: state.CondRolledBack, Status: state.False, Reason: state.ReasonNotRolledBack, Message: "declared variables in effect"}
 	switch h.Mode {
 	case state.ModeRolledBack:
-		c.Status, c.Reason, c.Message = state.True, "Automatic", h.Decision
+		c.Status, c.Reason, c.Message = state.True, state.ReasonAutomatic, h.Decision
 	case state.ModeHeld:
-		c.Status, c.Reason, c.Message = state.True, "Held", h.HoldReason
+		c.Status, c.Reason, c.Message = state.True, state.ReasonHeld, h.HoldReason
 	}
 	return c
 }
@@ -147,11 +150,11 @@ func readyCondition(st *state.State, err error) state.Condition {
 	case err != nil && Classify(err) == ClassPermanent:
 		c.Reason, c.Message = reasonOf(err), spec.RedactURLsIn(err.Error())
 	case err != nil:
-		c.Reason, c.Message = ReasonTransientError, spec.RedactURLsIn(err.Error())+" (retrying)"
+		c.Reason, c.Message = state.ReasonTransientError, spec.RedactURLsIn(err.Error())+" (retrying)"
 	case len(st.Blocked) > 0:
-		c.Reason, c.Message = "Blocked", st.Blocked[0]
+		c.Reason, c.Message = state.ReasonBlocked, st.Blocked[0]
 	case st.Phase == state.Healthy && len(st.Drift) == 0:
-		c.Status, c.Reason, c.Message = state.True, "Reconciled", "in sync and healthy"
+		c.Status, c.Reason, c.Message = state.True, state.ReasonReconciled, "in sync and healthy"
 	default:
 		c.Message = "phase " + string(st.Phase)
 	}
@@ -161,18 +164,18 @@ func readyCondition(st *state.State, err error) state.Condition {
 // phaseReason says why the phase is p: the decision, hold or failure behind
 // it, else the latest event.
 func (r *Reconciler) phaseReason(p state.Phase) string {
-	h := r.st.Health
+	h := r.o.st.Health
 	switch {
 	case p == state.Unknown:
-		return r.st.Observed.Error
+		return r.o.st.Observed.Error
 	case p == state.Held:
 		return h.HoldReason
 	case p == state.RolledBack && h.Decision != "":
 		return h.Decision
 	case p == state.Degraded:
 		return "redis unhealthy: " + h.LastReason
-	case len(r.st.Events) > 0:
-		return r.st.Events[len(r.st.Events)-1].Message
+	case len(r.o.st.Events) > 0:
+		return r.o.st.Events[len(r.o.st.Events)-1].Message
 	}
 	return ""
 }

@@ -210,6 +210,9 @@ func (d *differ) consumer(c spec.Consumer, co ConsumerObs) {
 		}
 	}
 	if len(set) == 0 {
+		if d.owes(c.Service) {
+			d.plan.Satisfied = append(d.plan.Satisfied, c.Service)
+		}
 		return
 	}
 	if d.State.Health.Mode == state.Unbound && !d.canBind() {

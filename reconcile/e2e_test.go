@@ -30,8 +30,8 @@ func TestApplyConvergesFromEmptyProject(t *testing.T) {
 		t.Fatalf("redis services %d, backend deploys %d; want 1 and 2 (the seed and ours)", e.redisServices(), e.backendDeploys())
 	}
 	st := e.rec.State()
-	for _, typ := range []string{reconcile.EventAddonCreating, reconcile.EventAddonCreated, reconcile.EventVariablesSet,
-		reconcile.EventDeploying, reconcile.EventDeployed, reconcile.EventBound} {
+	for _, typ := range []string{state.EventAddonCreating, state.EventAddonCreated, state.EventVariablesSet,
+		state.EventDeploying, state.EventDeployed, state.EventBound} {
 		if !hasEvent(st, typ) {
 			t.Errorf("no %s event in %v", typ, eventTypes(st))
 		}
@@ -98,7 +98,7 @@ func TestHandEditedVariableIsRestoredWithOneDeploy(t *testing.T) {
 	if n := e.backendDeploys() - deploys; n != 1 {
 		t.Fatalf("%d deploys for one correction, want 1", n)
 	}
-	if !hasEvent(e.rec.State(), reconcile.EventVariablesCorrected) {
+	if !hasEvent(e.rec.State(), state.EventVariablesCorrected) {
 		t.Fatalf("the correction is not recorded as one: %v", eventTypes(e.rec.State()))
 	}
 	e.checkSafety()
@@ -133,7 +133,7 @@ func TestRedisKilledRollsBackThenRollsForward(t *testing.T) {
 	}
 	e.clock.Advance(time.Minute)
 	res := e.pass()
-	if !hasEvent(e.rec.State(), reconcile.EventRolledForward) {
+	if !hasEvent(e.rec.State(), state.EventRolledForward) {
 		t.Fatalf("no roll forward after the thresholds: phase %s", res.Phase)
 	}
 	e.converge()
@@ -361,7 +361,7 @@ func (b *blockingUpsert) UpsertVariables(ctx context.Context, p, e, s string, va
 	}
 }
 
-func TestRoundsPreemptAPassOnlyToRollBack(t *testing.T) {
+func TestRoundsInterruptAPassOnlyToRollBack(t *testing.T) {
 	b := &blockingUpsert{entered: make(chan struct{}), release: make(chan struct{}), ended: make(chan error, 1)}
 	e := newEnv(t, withRailway(func(r reconcile.Railway) reconcile.Railway { b.Railway = r; return b }))
 	e.converge()
@@ -371,26 +371,24 @@ func TestRoundsPreemptAPassOnlyToRollBack(t *testing.T) {
 	go func() { pass <- e.rec.Pass(t.Context(), reconcile.PassOptions{}) }()
 	waitChan(t, b.entered, "the pass's write")
 
-	// A healthy round waits for the pass instead of cancelling its write.
-	round := make(chan error, 1)
-	go func() { _, err := e.rec.Round(t.Context()); round <- err }()
-	waitFor(t, "the round to wait for the lock", func() bool { return reconcile.RoundsWaiting(e.rec) == 1 })
+	// A healthy round neither waits for the pass nor cancels its write.
+	if _, err := e.rec.Round(t.Context()); err != nil {
+		t.Fatalf("round during the pass's write: %v", err)
+	}
 	select {
 	case err := <-b.ended:
 		t.Fatalf("a healthy round interrupted the pass's write: %v", err)
-	case <-round:
-		t.Fatal("the round did not wait for the pass")
 	default:
+	}
+	if p := e.rec.State().LastProbe; p == nil || !p.Healthy {
+		t.Fatalf("the round was not applied while the pass wrote: %+v", p)
 	}
 	close(b.release)
 	if err := <-b.ended; err != nil {
 		t.Fatalf("the pass's write ended with %v", err)
 	}
-	if res := <-pass; res.Err != nil {
-		t.Fatalf("pass: %v", res.Err)
-	}
-	if err := <-round; err != nil {
-		t.Fatalf("round: %v", err)
+	if res := <-pass; res.Err != nil || res.Interrupted {
+		t.Fatalf("pass: %v (interrupted %v)", res.Err, res.Interrupted)
 	}
 
 	// A round that must roll back interrupts a pass's write at once.
@@ -411,7 +409,9 @@ func TestRoundsPreemptAPassOnlyToRollBack(t *testing.T) {
 	if err := <-b.ended; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the pass's write ended with %v, want cancelled by the rollback", err)
 	}
-	<-pass
+	if res := <-pass; !res.Interrupted || res.Err != nil {
+		t.Fatalf("pass = interrupted %v, err %v; want interrupted without error", res.Interrupted, res.Err)
+	}
 	if got := e.backendVars()["REDIS_URL"]; got != "" {
 		t.Fatalf("REDIS_URL = %q after the rollback round", got)
 	}

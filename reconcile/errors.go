@@ -5,14 +5,7 @@ import (
 	"fmt"
 
 	"github.com/smartlic/reconciler/railway"
-)
-
-// Reasons of a permanent failure (condition Ready=False).
-const (
-	ReasonEnvironmentNotFound = "EnvironmentNotFound"
-	ReasonUnauthorized        = "Unauthorized"
-	ReasonRailwayError        = "RailwayError"
-	ReasonTransientError      = "TransientError"
+	"github.com/smartlic/reconciler/state"
 )
 
 // PermanentError is a failure that retrying cannot fix: the spec, the
@@ -60,11 +53,11 @@ func reasonOf(err error) string {
 	case errors.As(err, &pe):
 		return pe.Reason
 	case errors.Is(err, railway.ErrUnauthorized):
-		return ReasonUnauthorized
+		return state.ReasonUnauthorized
 	case railway.IsPermanent(err):
-		return ReasonRailwayError
+		return state.ReasonRailwayError
 	}
-	return ReasonTransientError
+	return state.ReasonTransientError
 }
 
 func stepError(a Action, err error) error {

@@ -2,6 +2,7 @@ package reconcile_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -58,18 +59,21 @@ type env struct {
 	statePath string
 	spec      *spec.Spec
 	client    *railway.Client
-	store     *state.Store
+	lease     state.Lease
 	saves     atomic.Int64 // state saves by the current reconciler
 	rec       *reconcile.Reconciler
 }
 
-// countingStore counts the saves of a state.Store.
+// countingStore counts the saves of a store.
 type countingStore struct {
-	*state.Store
+	reconcile.Store
 	n *atomic.Int64
 }
 
-func (c countingStore) Save(st *state.State) error { c.n.Add(1); return c.Store.Save(st) }
+func (c countingStore) Save(ctx context.Context, st *state.State) error {
+	c.n.Add(1)
+	return c.Store.Save(ctx, st)
+}
 
 type envOption func(*envConfig)
 
@@ -147,15 +151,22 @@ func (e *env) newClient() *railway.Client {
 // open (re)builds the reconciler from the state file, as a new process would.
 func (e *env) open(wrap func(reconcile.Railway) reconcile.Railway) {
 	e.t.Helper()
-	if e.store != nil {
-		e.store.Close()
+	if e.rec != nil {
+		e.rec.Close()
 	}
-	store, err := state.Open(e.statePath, state.Options{Now: e.clock.Now, Holder: "reconcile test"})
+	if e.lease != nil {
+		e.lease.Release(context.Background())
+	}
+	files := state.SingleFile(e.statePath, state.FileOptions{Now: e.clock.Now, Command: "reconcile test"})
+	lease, err := files.TryAcquire(e.t.Context(), e.spec.Name)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.t.Cleanup(func() { store.Close() })
-	st, _, err := store.Load(e.spec.Name)
+	e.t.Cleanup(func() { lease.Release(context.Background()) })
+	st, err := files.Load(e.t.Context(), e.spec.Name)
+	if errors.Is(err, state.ErrNoState) {
+		st, err = state.New(e.spec.Name, e.clock.Now()), nil
+	}
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -166,12 +177,14 @@ func (e *env) open(wrap func(reconcile.Railway) reconcile.Railway) {
 		rw = wrap(rw)
 	}
 	e.saves.Store(0)
-	rec, err := reconcile.New(reconcile.Options{Spec: e.spec, Railway: rw, Prober: prober, Store: countingStore{store, &e.saves}, State: st,
+	store := countingStore{state.Leased{Backend: files, Lease: lease}, &e.saves}
+	rec, err := reconcile.New(reconcile.Options{Spec: e.spec, Railway: rw, Prober: prober, Store: store, State: st,
 		Logger: zaptest.NewLogger(e.t), Now: e.clock.Now})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.store, e.rec = store, rec
+	e.t.Cleanup(rec.Close)
+	e.lease, e.rec = lease, rec
 }
 
 // converge runs apply and fails the test unless it converges.

@@ -35,10 +35,12 @@ type LogChecker interface {
 	Check(ctx context.Context, exp spec.LogExpectation, dep railway.Deployment) probes.Check
 }
 
-// Store persists the state; *state.Store implements it. A nil Store (plan,
-// dry runs) writes nothing.
+// Store persists the state; state.Leased (a Backend with the unit's Lease)
+// implements it. A nil Store (plan, dry runs) writes nothing. Save fails
+// with state.ErrFenced once the lease is lost: the reconciler then stops
+// writing anything.
 type Store interface {
-	Save(st *state.State) error
+	Save(ctx context.Context, st *state.State) error
 }
 
 // Hooks let the controller observe the reconciler (metrics, notifications)

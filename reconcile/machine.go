@@ -60,18 +60,6 @@ type Decision struct {
 	Reason string
 }
 
-// Event types recorded by the machine (and by the reconciler).
-const (
-	EventDegraded            = "Degraded"
-	EventRecovered           = "Recovered"
-	EventRolledBack          = "RolledBack"
-	EventHeld                = "Held"
-	EventRecovering          = "Recovering"
-	EventRecoveryInterrupted = "RecoveryInterrupted"
-	EventRolledForward       = "RolledForward"
-	EventBound               = "Bound"
-)
-
 // Step is the health state machine of CONTRACT section 5: a pure function
 // of the machine's state, the rollback policy, one input and the time. It
 // returns the new state, the actions to carry out, and the transitions to
@@ -135,11 +123,11 @@ func (m *machine) healthyRound(known bool) {
 	switch h.Mode {
 	case state.Bound:
 		if wasUnhealthy > 0 {
-			m.emit(EventRecovered, "redis healthy again after %s", plural(wasUnhealthy, "unhealthy round"))
+			m.emit(state.EventRecovered, "redis healthy again after %s", plural(wasUnhealthy, "unhealthy round"))
 		}
 	case state.ModeRolledBack:
 		if h.Healthy == 1 {
-			m.emit(EventRecovering, "redis healthy again; rolling forward after %s and %s rolled back",
+			m.emit(state.EventRecovering, "redis healthy again; rolling forward after %s and %s rolled back",
 				plural(m.cfg.RecoveryThreshold, "healthy round"), h.MinRolledBack)
 		}
 		m.maybeRollForward(known)
@@ -166,7 +154,7 @@ func (m *machine) rollForward(reason string) {
 	h.HoldReason = ""
 	h.Decision = reason
 	m.decide(DecideRollForward, reason)
-	m.emit(EventRolledForward, "%s", reason)
+	m.emit(state.EventRolledForward, "%s", reason)
 }
 
 func (m *machine) unhealthyRound(reason string) {
@@ -180,14 +168,14 @@ func (m *machine) unhealthyRound(reason string) {
 	switch h.Mode {
 	case state.Bound:
 		if h.Unhealthy == 1 {
-			m.emit(EventDegraded, "redis unhealthy: %s", reason)
+			m.emit(state.EventDegraded, "redis unhealthy: %s", reason)
 		}
 		if m.cfg.Enabled && h.Unhealthy >= m.cfg.FailureThreshold {
 			m.rollback(fmt.Sprintf("roll back: %s (%s)", plural(h.Unhealthy, "unhealthy round"), reason))
 		}
 	case state.ModeRolledBack:
 		if wasHealthy > 0 {
-			m.emit(EventRecoveryInterrupted, "redis unhealthy again after %s: %s", plural(wasHealthy, "healthy round"), reason)
+			m.emit(state.EventRecoveryInterrupted, "redis unhealthy again after %s: %s", plural(wasHealthy, "healthy round"), reason)
 		}
 	}
 }
@@ -213,17 +201,17 @@ func (m *machine) rollback(reason string) {
 	if held {
 		h.Mode = state.ModeHeld
 		h.HoldReason = fmt.Sprintf("flap guard: %s within %s", plural(len(h.Rollbacks), "rollback"), m.cfg.RollbackWindow)
-		m.emit(EventHeld, "%s; %s; run `reconciler rollforward` to leave", reason, h.HoldReason)
+		m.emit(state.EventHeld, "%s; %s; run `reconciler rollforward` to leave", reason, h.HoldReason)
 		return
 	}
 	h.Mode = state.ModeRolledBack
-	m.emit(EventRolledBack, "%s", reason)
+	m.emit(state.EventRolledBack, "%s", reason)
 }
 
 func (m *machine) bound() {
 	if m.h.Mode == state.Unbound {
 		m.h.Mode = state.Bound
-		m.emit(EventBound, "consumers bound to redis")
+		m.emit(state.EventBound, "consumers bound to redis")
 	}
 }
 
@@ -238,7 +226,7 @@ func (m *machine) manualRollback(text string) {
 	h.Healthy, h.Unhealthy, h.Unproven = 0, 0, false
 	h.Decision = reason
 	m.decide(DecideRollback, reason)
-	m.emit(EventHeld, "%s; run `reconciler rollforward` to leave", reason)
+	m.emit(state.EventHeld, "%s; run `reconciler rollforward` to leave", reason)
 }
 
 func (m *machine) manualRollForward() {

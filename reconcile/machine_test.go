@@ -257,9 +257,9 @@ func TestExpectChecksCountOnlyWhileBoundAndSettled(t *testing.T) {
 	for _, tt := range tests {
 		st := state.New("x", t0)
 		tt.edit(st)
-		r := &Reconciler{st: st}
+		r := &Reconciler{o: owned{st: st}}
 		r.publish()
-		if got := roundConfig(sp, r.view.Load()).SkipExpect; got != tt.skip {
+		if got := roundConfig(sp, r.snap.Load()).SkipExpect; got != tt.skip {
 			t.Errorf("%s: SkipExpect = %v, want %v", tt.name, got, tt.skip)
 		}
 	}

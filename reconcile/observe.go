@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/smartlic/reconciler/probes"
@@ -155,7 +154,7 @@ func (r *Reconciler) resolve(ctx context.Context, sp *spec.Spec, obs *Observed) 
 		return e.ID == sp.Railway.Environment || e.Name == sp.Railway.Environment
 	})
 	if envIdx < 0 {
-		return ids{}, &PermanentError{Reason: ReasonEnvironmentNotFound,
+		return ids{}, &PermanentError{Reason: state.ReasonEnvironmentNotFound,
 			Err: fmt.Errorf("environment %q not found in project %s", sp.Railway.Environment, sp.Railway.ProjectID)}
 	}
 	id := ids{project: p.ID, env: p.Environments[envIdx].ID, services: map[string]string{}}
@@ -202,9 +201,8 @@ func (r *Reconciler) fillAddon(obs *Observed, sp *spec.Spec, sid string, env *ra
 	if !ok {
 		return
 	}
-	img := strings.ToLower(in.Image)
-	if img != "" && !strings.Contains(img, "redis") && !strings.Contains(img, "valkey") {
-		obs.AddonConflict = fmt.Sprintf("service %s exists but runs image %q, not Redis", in.ServiceName, in.Image)
+	if in.Image != "" && !r.opts.Addon.Matches(in.Image) {
+		obs.AddonConflict = fmt.Sprintf("service %s exists but runs image %q, not %s", in.ServiceName, in.Image, r.opts.Addon.Name)
 		return
 	}
 	obs.Addon = &in

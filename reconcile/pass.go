@@ -29,84 +29,130 @@ type Result struct {
 	Phase state.Phase
 	// Acted is the number of actions carried out.
 	Acted int
+	// Interrupted is set when a rollback or roll forward that fell due
+	// stopped the pass before its plan was carried out; the next pass
+	// completes it.
+	Interrupted bool
 	// Err is the first error of the pass (observation or action), already
 	// reflected in the conditions.
 	Err error
 }
 
-// Pass observes, diffs and acts once, then persists the state. Railway is
-// read without holding the lock, so probe rounds are never delayed by it.
+// Pass is the sync function: it compares the unit's Railway project and
+// Redis with the spec and converges them, like a controller's syncHandler.
+//
+// It reads, without the owner: one batched Railway observation (the
+// environment's service instances and the consumers' raw variables; the
+// project's ids only when the cached ones are cold or stale; the addon's
+// rendered URL only when its deployment changed), and with po.Probe one
+// probe round. It then hands what it read to the owner, which folds it
+// into the state (bookkeeping, health machine), computes the plan with
+// Diff, carries the plan out unless po.DryRun, sets the conditions and the
+// phase, and saves the state.
+//
+// It writes: the plan's mutations (create the addon, set variables, deploy
+// a consumer), each preceded by a state save; and the state.
+//
+// Errors: the result's Err is the first failure, already recorded in the
+// conditions. A failed observation leaves the phase Unknown and acts on
+// nothing but an owed rollback. A permanent error (Classify) needs a fix
+// in the spec, the token or the project; any other is retried by the next
+// pass. A pass whose observation predates a write made meanwhile by a
+// round observes once more rather than undo it. Interrupted means a
+// rollback or roll forward took precedence; Acted and Plan.Waiting say
+// whether more passes are needed soon (a requeue).
 func (r *Reconciler) Pass(ctx context.Context, po PassOptions) *Result {
 	for attempt := 0; ; attempt++ {
-		r.mu.Lock()
-		sp, in, writes := r.spec.Load(), observeInputOf(r.st), r.writes
-		r.mu.Unlock()
-
-		obs := r.observe(ctx, sp, in)
-		round := r.passRound(ctx, sp, obs, po.Probe)
-
-		r.mu.Lock()
-		if r.writes != writes && attempt == 0 {
-			// A round wrote to Railway while we were reading: what we
-			// read may predate it. Read again rather than undo it.
-			r.mu.Unlock()
-			continue
+		sp, snap := r.spec.Load(), r.snap.Load()
+		obs := r.observe(ctx, sp, snap.observe)
+		url := r.redisURL(ctx, sp, obs, snap.url)
+		var round *probes.Round
+		if po.Probe {
+			cfg := roundConfig(sp, snap)
+			if sp.Health.Redis.URL.IsZero() {
+				cfg.RedisURL = url.url
+			}
+			rd := r.opts.Prober.Round(ctx, cfg)
+			round = &rd
 		}
-		res := r.passLocked(ctx, sp, obs, round, po)
-		r.mu.Unlock()
-		return res
+		var res *Result
+		err := r.submit(r.normal, &job{fn: func() {
+			res = r.applyPass(ctx, passInput{sp: sp, obs: obs, round: round, url: url, writes: snap.writes, retry: attempt > 0}, po)
+		}})
+		switch {
+		case err != nil:
+			return &Result{Plan: &Plan{Drift: []DriftItem{}}, Obs: obs, Round: round, Phase: snap.state.Phase, Err: err}
+		case res != nil:
+			return res
+		}
 	}
 }
 
-// passRound runs the pass's own probe round (plan, apply), after
-// refreshing the cached Redis URL from the observation.
-func (r *Reconciler) passRound(ctx context.Context, sp *spec.Spec, obs *Observed, probe bool) *probes.Round {
-	url := r.redisURL(ctx, sp, obs)
-	if !probe {
+// passInput is what a pass read, handed to the owner.
+type passInput struct {
+	sp     *spec.Spec
+	obs    *Observed
+	round  *probes.Round
+	url    urlCache
+	writes uint64 // the owner's write count when the read began
+	retry  bool
+}
+
+// applyPass is the owner's part of a pass; nil asks the caller to observe
+// again (a write happened since its read began).
+func (r *Reconciler) applyPass(ctx context.Context, in passInput, po PassOptions) *Result {
+	if r.o.writes != in.writes && !in.retry {
 		return nil
 	}
-	cfg := roundConfig(sp, r.view.Load())
-	cfg.RedisURL = url
-	rd := r.opts.Prober.Round(ctx, cfg)
-	return &rd
-}
-
-func (r *Reconciler) passLocked(ctx context.Context, sp *spec.Spec, obs *Observed, round *probes.Round, po PassOptions) *Result {
-	now := r.now()
+	if r.o.fenced != nil {
+		return &Result{Plan: &Plan{Drift: []DriftItem{}}, Obs: in.obs, Round: in.round, Phase: r.o.st.Phase, Err: r.o.fenced}
+	}
+	sp, obs, now := in.sp, in.obs, r.now()
+	r.o.url = in.url
 	r.noteObservation(obs, now)
 	var decisions []Decision
-	if round != nil {
-		decisions = r.feedRound(sp, *round, obs.Err == nil, now)
+	if in.round != nil {
+		decisions = r.feedRound(sp, *in.round, obs.Err == nil, now)
 	}
 	if obs.Err == nil {
-		r.record(bookkeep(sp, r.st, obs, now)...)
-		r.lastObs = obs
+		r.record(bookkeep(sp, r.o.st, obs, now)...)
+		r.o.lastObs = obs
 	}
-	plan := Diff(DiffInput{Spec: sp, Obs: obs, State: r.st, Decisions: decisions, Now: now})
-	res := &Result{Plan: plan, Obs: obs, Round: round, Err: obs.Err}
-	if !po.DryRun && plan.Pending() {
-		res.Acted, res.Err = r.actPass(ctx, sp, plan, obs)
+	plan := Diff(DiffInput{Spec: sp, Obs: obs, State: r.o.st, Decisions: decisions, Now: now})
+	res := &Result{Plan: plan, Obs: obs, Round: in.round, Err: obs.Err}
+	if !po.DryRun {
+		r.settle(plan)
+		if plan.Pending() {
+			res.Acted, res.Err = r.actPass(ctx, sp, plan, obs)
+		}
+		res.Interrupted = interrupted(res.Err)
+		if res.Interrupted {
+			res.Err = nil
+		} else if res.Err == nil && obs.Err == nil {
+			r.o.st.Owed = nil // every owed write was planned from a fresh read and carried out
+		}
 	}
-	if !po.DryRun && res.Err == nil && obs.Err == nil {
-		r.st.Owed = nil // every owed write was planned from a fresh read and carried out
-	}
-	r.lastPlan = plan
-	r.summarize(sp, obs, round, res.Err, now)
-	res.Phase = r.st.Phase
+	r.o.lastPlan = plan
+	r.summarize(sp, obs, in.round, res.Err, now)
+	res.Phase = r.o.st.Phase
 	r.savePass(res)
 	return res
 }
 
-// actPass carries out a pass's plan. A round that must roll back may
-// cancel it between or during its writes — except an addon creation,
+// actPass carries out a pass's plan; an urgent job that must write may
+// interrupt it between or during its writes — except an addon creation,
 // which runs to its end so that its workflow id is always saved.
 func (r *Reconciler) actPass(ctx context.Context, sp *spec.Spec, plan *Plan, obs *Observed) (int, error) {
-	if slices.ContainsFunc(plan.Actions, func(a Action) bool { return a.Kind == ActCreateAddon }) {
-		return r.act(ctx, sp, plan, obs)
+	return r.act(ctx, sp, plan, obs, true)
+}
+
+// settle clears the owed writes the observation shows already in place
+// (a second rollback, or a roll forward Railway already matches).
+func (r *Reconciler) settle(plan *Plan) {
+	if len(plan.Satisfied) == 0 {
+		return
 	}
-	actCtx, done := r.preemptible(ctx)
-	defer done()
-	return r.act(actCtx, sp, plan, obs)
+	r.o.st.Owed = slices.DeleteFunc(r.o.st.Owed, func(s string) bool { return slices.Contains(plan.Satisfied, s) })
 }
 
 func (r *Reconciler) savePass(res *Result) {
@@ -124,7 +170,7 @@ func (r *Reconciler) savePass(res *Result) {
 		result = "waiting"
 	}
 	r.log.Debug("reconcile pass", zap.String("result", result), zap.Int("acted", res.Acted),
-		zap.Int("drift", len(res.Plan.Drift)), zap.String("phase", string(r.st.Phase)))
+		zap.Int("drift", len(res.Plan.Drift)), zap.String("phase", string(r.o.st.Phase)), zap.Bool("interrupted", res.Interrupted))
 	if r.opts.Hooks.Pass != nil {
 		r.opts.Hooks.Pass(result, len(res.Plan.Drift))
 	}
@@ -140,17 +186,17 @@ func classString(c Class) string {
 // noteObservation tracks whether Railway can be read, recording the
 // transitions into and out of Unknown once each.
 func (r *Reconciler) noteObservation(obs *Observed, now time.Time) {
-	bm := &r.st.Observed
+	bm := &r.o.st.Observed
 	bm.At = now.UTC()
 	if obs.Err != nil {
-		if r.obs != obsFailed {
-			r.record(state.Event{At: now, Type: EventObservationFailed, Message: "reading railway failed: " + obs.Err.Error()})
+		if r.o.obs != obsFailed {
+			r.record(state.Event{At: now, Type: state.EventObservationFailed, Message: "reading railway failed: " + obs.Err.Error()})
 		}
-		r.obs, bm.OK, bm.Error = obsFailed, false, obs.Err.Error()
+		r.o.obs, bm.OK, bm.Error = obsFailed, false, obs.Err.Error()
 		return
 	}
-	if r.obs == obsFailed {
-		r.record(state.Event{At: now, Type: EventObservationOK, Message: "reading railway works again"})
+	if r.o.obs == obsFailed {
+		r.record(state.Event{At: now, Type: state.EventObservationOK, Message: "reading railway works again"})
 	}
-	r.obs, bm.OK, bm.Error = obsOK, true, ""
+	r.o.obs, bm.OK, bm.Error = obsOK, true, ""
 }

@@ -27,6 +27,12 @@ const (
 	ActDeploy ActionKind = "deploy"
 )
 
+// writes reports whether actions of kind k write to Railway (the rollback
+// and roll forward headers do not: the writes follow them).
+func (k ActionKind) writes() bool {
+	return k == ActCreateAddon || k == ActSetVariables || k == ActDeploy
+}
+
 // Action is one pending step with the reason it is needed.
 type Action struct {
 	Kind      ActionKind `json:"kind"`
@@ -76,6 +82,9 @@ type Plan struct {
 	// Blocked lists problems no action of the operator can fix (a consumer
 	// service that does not exist, create: false with no addon).
 	Blocked []string `json:"blocked,omitempty"`
+	// Satisfied lists the consumers that owed the writes of a rollback or
+	// roll forward but already carry them: nothing is owed any more.
+	Satisfied []string `json:"-"`
 }
 
 // Pending reports whether the plan has actions.

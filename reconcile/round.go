@@ -3,8 +3,6 @@ package reconcile
 import (
 	"context"
 	"errors"
-	"net/url"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -14,29 +12,44 @@ import (
 	"github.com/smartlic/reconciler/state"
 )
 
-// Round runs one probe round, feeds it to the health machine, and carries
-// out at once any rollback or roll forward it decides (or one still owed),
-// preempting a pass in flight. It returns the round and the error of the
+// Round runs one probe round from the published published, then hands it
+// to the owner on the urgent lane: the owner feeds it to the health
+// machine and carries out at once any rollback or roll forward it decides
+// (or one still owed), interrupting a pass in flight only then. A round
+// never waits for a pass. It returns the round and the error of the
 // writes, if any.
 func (r *Reconciler) Round(ctx context.Context) (probes.Round, error) {
-	sp, v := r.spec.Load(), r.view.Load()
-	round := r.opts.Prober.Round(ctx, roundConfig(sp, v))
-
-	// Preempt a pass in flight only when this round must write: a rollback
-	// or roll forward falls due, or writes are still owed. (A pass may move
-	// the machine meanwhile; this only decides whether to interrupt it.)
-	if _, ds, _ := Step(v.health, sp.Rollback, roundInput(round, v.known), r.now()); len(ds) > 0 || v.owed {
-		r.lockPreempting()
-	} else {
-		r.roundsWaiting.Add(1)
-		r.mu.Lock()
-		r.roundsWaiting.Add(-1)
-	}
-	defer r.mu.Unlock()
-	now := r.now()
-	decisions := r.feedRound(sp, round, r.obs == obsOK, now)
+	sp := r.spec.Load()
+	round := r.opts.Prober.Round(ctx, roundConfig(sp, r.snap.Load()))
 	var err error
-	if len(r.st.Owed) > 0 {
+	j := &job{
+		writes: func() bool { return r.roundWrites(sp, round) },
+		fn:     func() { err = r.applyRound(ctx, sp, round) },
+	}
+	if serr := r.submit(r.urgent, j); serr != nil {
+		return round, serr
+	}
+	return round, err
+}
+
+// roundWrites reports, on the owner, whether applying round would write:
+// a rollback or roll forward falls due, or writes are owed.
+func (r *Reconciler) roundWrites(sp *spec.Spec, round probes.Round) bool {
+	if r.o.fenced != nil {
+		return false
+	}
+	_, ds, _ := Step(r.o.st.Health, sp.Rollback, roundInput(round, r.o.obs == obsOK), r.now())
+	return len(ds) > 0 || len(r.o.st.Owed) > 0
+}
+
+func (r *Reconciler) applyRound(ctx context.Context, sp *spec.Spec, round probes.Round) error {
+	if r.o.fenced != nil {
+		return r.o.fenced
+	}
+	now := r.now()
+	decisions := r.feedRound(sp, round, r.o.obs == obsOK, now)
+	var err error
+	if len(r.o.st.Owed) > 0 {
 		err = r.carryOut(ctx, sp, decisions, now)
 	}
 	r.summarize(sp, nil, &round, err, now)
@@ -46,19 +59,20 @@ func (r *Reconciler) Round(ctx context.Context) (probes.Round, error) {
 			err = perr
 		}
 	}
-	return round, err
+	return err
 }
 
 // carryOut writes the variables owed for a decision, to the consumers that
 // still owe them, from the last observation (or, when Railway cannot be
 // read, every rollback variable to every consumer whose id is known).
 func (r *Reconciler) carryOut(ctx context.Context, sp *spec.Spec, decisions []Decision, now time.Time) error {
-	obs := r.lastObs
-	if r.obs == obsFailed {
+	obs := r.o.lastObs
+	if r.o.obs == obsFailed {
 		obs = nil
 	}
-	plan := Diff(DiffInput{Spec: sp, Obs: obs, State: r.st, Decisions: decisions, Now: now, DecisionsOnly: true})
-	_, err := r.act(ctx, sp, plan, obs)
+	plan := Diff(DiffInput{Spec: sp, Obs: obs, State: r.o.st, Decisions: decisions, Now: now, DecisionsOnly: true})
+	r.settle(plan)
+	_, err := r.act(ctx, sp, plan, obs, false)
 	if err != nil {
 		r.log.Warn("writing the variables of a rollback or roll forward failed, retrying next round", zap.Error(err))
 	}
@@ -67,19 +81,20 @@ func (r *Reconciler) carryOut(ctx context.Context, sp *spec.Spec, decisions []De
 
 // feedRound steps the machine with a round and records what it says.
 func (r *Reconciler) feedRound(sp *spec.Spec, round probes.Round, known bool, now time.Time) []Decision {
-	h, ds, evs := Step(r.st.Health, sp.Rollback, roundInput(round, known), now)
-	r.st.Health = h
+	st := r.o.st
+	h, ds, evs := Step(st.Health, sp.Rollback, roundInput(round, known), now)
+	st.Health = h
 	if len(ds) > 0 {
-		r.st.Owed = sp.ConsumerNames()
+		st.Owed = sp.ConsumerNames()
 	}
 	r.record(evs...)
 	var latency time.Duration
 	var used int64
-	if c, ok := redisCheck(round); ok && c.OK {
+	if c, ok := addonCheck(round); ok && c.OK {
 		latency, used = c.Latency, c.UsedMemory
 	}
-	r.st.Summary.Observe(round.Redis.String(), latency, used)
-	r.st.LastProbe = probeSummary(round)
+	st.Summary.Observe(round.Addon.String(), latency, used)
+	st.LastProbe = probeSummary(round)
 	if r.opts.Hooks.Round != nil {
 		r.opts.Hooks.Round(round)
 	}
@@ -89,7 +104,7 @@ func (r *Reconciler) feedRound(sp *spec.Spec, round probes.Round, known bool, no
 // roundInput is the machine's input for a probe round.
 func roundInput(round probes.Round, known bool) Input {
 	in := Input{Kind: InputRound, Known: known, Reason: round.Reason}
-	switch round.Redis {
+	switch round.Addon {
 	case probes.VerdictHealthy:
 		in.Healthy = true
 	case probes.VerdictInconclusive:
@@ -98,7 +113,8 @@ func roundInput(round probes.Round, known bool) Input {
 	return in
 }
 
-func redisCheck(round probes.Round) (probes.Check, bool) {
+// addonCheck returns the round's check of the addon itself.
+func addonCheck(round probes.Round) (probes.Check, bool) {
 	for _, c := range round.Checks {
 		if c.Kind == probes.KindRedis {
 			return c, true
@@ -108,8 +124,8 @@ func redisCheck(round probes.Round) (probes.Check, bool) {
 }
 
 func probeSummary(round probes.Round) *state.Probe {
-	p := &state.Probe{At: round.At.UTC(), Healthy: round.Redis == probes.VerdictHealthy && round.ConsumersHealthy,
-		Verdict: round.Redis.String(), Reason: round.Reason, Checks: make([]state.ProbeCheck, 0, len(round.Checks))}
+	p := &state.Probe{At: round.At.UTC(), Healthy: round.Addon == probes.VerdictHealthy && round.ConsumersHealthy,
+		Verdict: round.Addon.String(), Reason: round.Reason, Checks: make([]state.ProbeCheck, 0, len(round.Checks))}
 	for _, c := range round.Checks {
 		p.Checks = append(p.Checks, state.ProbeCheck{Name: c.Name, OK: c.OK, Step: c.Step, Message: c.Message,
 			LatencyMs: float64(c.Latency.Microseconds()) / 1000})
@@ -134,16 +150,26 @@ func (r *Reconciler) RollForward(ctx context.Context) error {
 }
 
 func (r *Reconciler) manual(ctx context.Context, in Input) error {
-	r.lockPreempting()
-	defer r.mu.Unlock()
+	var err error
+	j := &job{writes: func() bool { return true }, fn: func() { err = r.applyManual(ctx, in) }}
+	if serr := r.submit(r.urgent, j); serr != nil {
+		return serr
+	}
+	return err
+}
+
+func (r *Reconciler) applyManual(ctx context.Context, in Input) error {
+	if r.o.fenced != nil {
+		return r.o.fenced
+	}
 	sp, now := r.spec.Load(), r.now()
-	in.Known = r.obs == obsOK
-	h, ds, evs := Step(r.st.Health, sp.Rollback, in, now)
+	in.Known = r.o.obs == obsOK
+	h, ds, evs := Step(r.o.st.Health, sp.Rollback, in, now)
 	if len(ds) == 0 {
 		return ErrNothingToRollForward
 	}
-	r.st.Health = h
-	r.st.Owed = sp.ConsumerNames()
+	r.o.st.Health = h
+	r.o.st.Owed = sp.ConsumerNames()
 	r.record(evs...)
 	err := r.carryOut(ctx, sp, ds, now)
 	r.summarize(sp, nil, nil, err, now)
@@ -151,67 +177,4 @@ func (r *Reconciler) manual(ctx context.Context, in Input) error {
 		err = perr
 	}
 	return err
-}
-
-// urlCache holds the addon's rendered Redis URL, keyed by the addon's
-// service and latest deployment, so it is read again only when it may have
-// changed. It lives in memory only: it carries the password.
-type urlCache struct {
-	key string
-	url spec.Secret
-}
-
-// redisURL refreshes the cached rendered URL from a successful
-// observation when the addon or its deployment changed, and returns the
-// URL to probe. Read failures keep the old URL (and are logged).
-func (r *Reconciler) redisURL(ctx context.Context, sp *spec.Spec, obs *Observed) spec.Secret {
-	r.mu.Lock()
-	cached, key := r.url.url, r.url.key
-	r.mu.Unlock()
-	if !sp.Health.Redis.URL.IsZero() {
-		return sp.Health.Redis.URL
-	}
-	if obs.Err != nil || obs.Addon == nil {
-		return cached
-	}
-	want := obs.Addon.ServiceID
-	if d := obs.Addon.LatestDeployment; d != nil {
-		want += "/" + d.ID
-	}
-	if want == key {
-		return cached
-	}
-	vars, err := r.opts.Railway.RenderedVariables(ctx, obs.ProjectID, obs.EnvironmentID, obs.Addon.ServiceID)
-	if err != nil {
-		r.log.Warn("reading the addon's redis url failed", zap.Error(err))
-		return cached
-	}
-	u := r.pickURL(vars)
-	r.mu.Lock()
-	r.url = urlCache{key: want, url: u}
-	r.publish()
-	r.mu.Unlock()
-	return u
-}
-
-// pickURL chooses REDIS_URL inside Railway. Outside, a private-network URL
-// (*.railway.internal) cannot be reached, and probing it would read as an
-// outage: REDIS_PUBLIC_URL is used when the addon has one, else nothing
-// (rounds are inconclusive and say why).
-func (r *Reconciler) pickURL(vars map[string]spec.Secret) spec.Secret {
-	u := vars["REDIS_URL"]
-	if r.opts.InsideRailway || !privateHost(u.Value()) {
-		return u
-	}
-	if pub := vars["REDIS_PUBLIC_URL"]; !pub.IsZero() {
-		return pub
-	}
-	r.log.Warn("the addon's REDIS_URL uses Railway's private network, unreachable from outside the project; set health.redis.url to probe redis from here",
-		zap.String("url", spec.RedactURL(u.Value())))
-	return spec.Secret{}
-}
-
-func privateHost(raw string) bool {
-	u, err := url.Parse(raw)
-	return err == nil && strings.HasSuffix(u.Hostname(), ".railway.internal")
 }

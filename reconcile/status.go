@@ -25,6 +25,11 @@ type Status struct {
 	Addon      AddonStatus    `json:"addon"`
 	Railway    RailwayStatus  `json:"railway"`
 	Deploys    []DeployStatus `json:"deploys,omitempty"`
+	// Leader identifies the replica holding the unit's lease, and
+	// LeaseExpires when its lease runs out unless renewed (zero for the
+	// file store's lock, which lasts as long as its process).
+	Leader       string    `json:"leader,omitempty"`
+	LeaseExpires time.Time `json:"leaseExpires,omitzero"`
 }
 
 // AddonStatus is the addon part of Status.
@@ -78,11 +83,6 @@ func StatusOf(st *state.State) Status {
 		s.Deploys = append(s.Deploys, DeployStatus{Service: svc, DeploymentID: d.DeploymentID, Status: d.Status, Reason: d.Reason})
 	}
 	return s
-}
-
-// Status returns the current status document.
-func (r *Reconciler) Status() Status {
-	return StatusOf(r.State())
 }
 
 func nonNil[T any](s []T) []T {

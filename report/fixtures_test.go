@@ -63,17 +63,17 @@ func driftState() *state.State {
 	}
 	st.Phase, st.Since = state.Healthy, at(3, 17, 10)
 	addEvents(st, []state.Event{
-		{At: lastReport.Add(-time.Hour), Type: reconcile.EventDeployed, Message: "backend deployment dep-1 is SUCCESS (variables changed)"},
-		{At: at(3, 10, 0), Type: reconcile.EventDegraded, Message: "redis unhealthy: ping: dial tcp 10.0.0.5:6379: connect: connection refused"},
-		{At: at(3, 10, 10), Type: reconcile.EventRolledBack, Message: "roll back: 3 unhealthy rounds (ping: dial tcp 10.0.0.5:6379: connect: connection refused)"},
-		{At: at(3, 10, 10), Type: reconcile.EventVariablesSet, Message: `set backend REDIS_URL="" (rolled back)`},
-		{At: at(3, 10, 11), Type: reconcile.EventDeploying, Message: "deploying backend (svc-backend): rolled back"},
-		{At: at(3, 11, 40), Type: reconcile.EventDeployed, Message: "backend deployment dep-2 is SUCCESS (rolled back)"},
-		{At: at(3, 12, 0), Type: reconcile.EventRecovering, Message: "redis healthy again; rolling forward after 12 healthy rounds and 5m0s rolled back"},
-		{At: at(3, 17, 10), Type: reconcile.EventRolledForward, Message: "roll forward: 62 healthy rounds over 5m10s"},
-		{At: at(3, 17, 10), Type: reconcile.EventVariablesSet, Message: `set backend REDIS_URL="${{Redis.REDIS_URL}}" (rolled forward)`},
-		{At: at(3, 17, 11), Type: reconcile.EventDeploying, Message: "deploying backend (svc-backend): rolled forward"},
-		{At: at(3, 19, 2), Type: reconcile.EventDeployFailed, Message: "backend deployment dep-3 is CRASHED (rolled forward)"},
+		{At: lastReport.Add(-time.Hour), Type: state.EventDeployed, Message: "backend deployment dep-1 is SUCCESS (variables changed)"},
+		{At: at(3, 10, 0), Type: state.EventDegraded, Message: "redis unhealthy: ping: dial tcp 10.0.0.5:6379: connect: connection refused"},
+		{At: at(3, 10, 10), Type: state.EventRolledBack, Message: "roll back: 3 unhealthy rounds (ping: dial tcp 10.0.0.5:6379: connect: connection refused)"},
+		{At: at(3, 10, 10), Type: state.EventVariablesSet, Message: `set backend REDIS_URL="" (rolled back)`},
+		{At: at(3, 10, 11), Type: state.EventDeploying, Message: "deploying backend (svc-backend): rolled back"},
+		{At: at(3, 11, 40), Type: state.EventDeployed, Message: "backend deployment dep-2 is SUCCESS (rolled back)"},
+		{At: at(3, 12, 0), Type: state.EventRecovering, Message: "redis healthy again; rolling forward after 12 healthy rounds and 5m0s rolled back"},
+		{At: at(3, 17, 10), Type: state.EventRolledForward, Message: "roll forward: 62 healthy rounds over 5m10s"},
+		{At: at(3, 17, 10), Type: state.EventVariablesSet, Message: `set backend REDIS_URL="${{Redis.REDIS_URL}}" (rolled forward)`},
+		{At: at(3, 17, 11), Type: state.EventDeploying, Message: "deploying backend (svc-backend): rolled forward"},
+		{At: at(3, 19, 2), Type: state.EventDeployFailed, Message: "backend deployment dep-3 is CRASHED (rolled forward)"},
 	})
 	st.Drift = []state.DriftItem{
 		{Kind: reconcile.DriftVariable, Service: "worker", Name: "REDIS_URL",

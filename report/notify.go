@@ -9,7 +9,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/smartlic/reconciler/internal/clock"
-	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
 )
@@ -236,15 +235,15 @@ func (n *Notifier) Close(ctx context.Context) error {
 
 // title is how a message opens for each notified event type.
 var titles = map[string]struct{ word, title string }{
-	reconcile.EventDegraded:           {"ALERT", "Redis degraded"},
-	reconcile.EventRolledBack:         {"ALERT", "rolled back: consumers use their in-memory cache"},
-	reconcile.EventHeld:               {"ALERT", "rollback held: no automatic roll forward"},
-	reconcile.EventRecovered:          {"RESOLVED", "Redis healthy again"},
-	reconcile.EventRolledForward:      {"RESOLVED", "rolled forward: consumers use Redis again"},
-	reconcile.EventAddonCreated:       {"INFO", "Redis addon created"},
-	reconcile.EventAddonCreateFailed:  {"ALERT", "creating the Redis addon failed"},
-	reconcile.EventVariablesCorrected: {"INFO", "consumer variables corrected"},
-	reconcile.EventDeployFailed:       {"ALERT", "consumer deploy failed"},
+	state.EventDegraded:           {"ALERT", "Redis degraded"},
+	state.EventRolledBack:         {"ALERT", "rolled back: consumers use their in-memory cache"},
+	state.EventHeld:               {"ALERT", "rollback held: no automatic roll forward"},
+	state.EventRecovered:          {"RESOLVED", "Redis healthy again"},
+	state.EventRolledForward:      {"RESOLVED", "rolled forward: consumers use Redis again"},
+	state.EventAddonCreated:       {"INFO", "Redis addon created"},
+	state.EventAddonCreateFailed:  {"ALERT", "creating the Redis addon failed"},
+	state.EventVariablesCorrected: {"INFO", "consumer variables corrected"},
+	state.EventDeployFailed:       {"ALERT", "consumer deploy failed"},
 }
 
 // text is the message: "WORD name: title", then the event's reason and

@@ -3,7 +3,6 @@ package report
 import (
 	"time"
 
-	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/state"
 )
 
@@ -33,7 +32,7 @@ type outgoing struct {
 // health machine's flap guard bounds how many there are.
 func (o outgoing) critical() bool {
 	switch o.event.Type {
-	case reconcile.EventRolledBack, reconcile.EventHeld, reconcile.EventRolledForward, reconcile.EventRecovered:
+	case state.EventRolledBack, state.EventHeld, state.EventRolledForward, state.EventRecovered:
 		return true
 	}
 	return false
@@ -72,21 +71,21 @@ func (p *policy) decide(e state.Event) ([]outgoing, int) {
 		return nil, 0
 	}
 	switch e.Type {
-	case reconcile.EventDegraded:
+	case state.EventDegraded:
 		if p.pending != nil || p.degradedSent {
 			return nil, 0
 		}
 		p.pending, p.gen = &e, p.gen+1
 		return nil, p.gen
-	case reconcile.EventRecovered:
+	case state.EventRecovered:
 		return p.recovered(e), 0
-	case reconcile.EventRolledBack, reconcile.EventHeld:
+	case state.EventRolledBack, state.EventHeld:
 		// The rollback supersedes the degradation: its reason says it all.
 		p.pending, p.degradedSent = nil, false
 		return []outgoing{{event: e}}, 0
-	case reconcile.EventRolledForward, reconcile.EventAddonCreated:
+	case state.EventRolledForward, state.EventAddonCreated:
 		return []outgoing{{event: e}}, 0
-	case reconcile.EventVariablesCorrected, reconcile.EventAddonCreateFailed, reconcile.EventDeployFailed:
+	case state.EventVariablesCorrected, state.EventAddonCreateFailed, state.EventDeployFailed:
 		return p.limited(e), 0
 	}
 	return nil, 0

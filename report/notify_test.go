@@ -58,8 +58,8 @@ func flapEvents(flaps int, cfg spec.Rollback) []state.Event {
 				reason, value = "rolled forward", `"${{Redis.REDIS_URL}}"`
 			}
 			evs = append(evs,
-				state.Event{At: now, Type: reconcile.EventVariablesSet, Message: "set backend REDIS_URL=" + value + " (" + reason + ")"},
-				state.Event{At: now, Type: reconcile.EventDeploying, Message: "deploying backend (svc-backend): " + reason})
+				state.Event{At: now, Type: state.EventVariablesSet, Message: "set backend REDIS_URL=" + value + " (" + reason + ")"},
+				state.Event{At: now, Type: state.EventDeploying, Message: "deploying backend (svc-backend): " + reason})
 		}
 		now = now.Add(5 * time.Second)
 	}
@@ -104,7 +104,7 @@ const (
 
 func TestNotifierFlappingIsBoundedByTheFlapGuard(t *testing.T) {
 	evs := flapEvents(10, flapGuard)
-	degraded, trips := countType(evs, reconcile.EventDegraded), countType(evs, reconcile.EventRolledBack)+countType(evs, reconcile.EventHeld)
+	degraded, trips := countType(evs, state.EventDegraded), countType(evs, state.EventRolledBack)+countType(evs, state.EventHeld)
 	if degraded < 2*(flapGuard.MaxRollbacks+1) || trips != flapGuard.MaxRollbacks+1 {
 		t.Fatalf("the sequence has %d Degraded and %d rollback events; it does not flap into the guard", degraded, trips)
 	}
@@ -183,9 +183,9 @@ func TestNotifierRollbackCycle(t *testing.T) {
 }
 
 func TestNotifierDegradedGrace(t *testing.T) {
-	degraded := state.Event{At: flapStart, Type: reconcile.EventDegraded, Message: "redis unhealthy: ping: i/o timeout"}
+	degraded := state.Event{At: flapStart, Type: state.EventDegraded, Message: "redis unhealthy: ping: i/o timeout"}
 	recovered := func(after time.Duration) state.Event {
-		return state.Event{At: flapStart.Add(after), Type: reconcile.EventRecovered, Message: "redis healthy again after 2 unhealthy rounds"}
+		return state.Event{At: flapStart.Add(after), Type: state.EventRecovered, Message: "redis healthy again after 2 unhealthy rounds"}
 	}
 	t.Run("a blip inside the grace is not sent", func(t *testing.T) {
 		rcv := newReceiver(t, always(200))
@@ -238,36 +238,36 @@ func TestPolicy(t *testing.T) {
 		wantSupp    []int
 	}{
 		{"rate limit per type, suppressed counted", []state.Event{
-			ev(reconcile.EventDeployFailed, 0, "backend deployment d1 is FAILED (variables changed)"),
-			ev(reconcile.EventDeployFailed, 2*time.Minute, "backend deployment d2 is FAILED (variables changed)"),
-			ev(reconcile.EventAddonCreateFailed, 3*time.Minute, "creating addon Redis failed: quota"),
-			ev(reconcile.EventDeployFailed, 5*time.Minute, "backend deployment d3 is CRASHED (variables changed)"),
-			ev(reconcile.EventDeployFailed, 16*time.Minute, "backend deployment d4 is CRASHED (variables changed)"),
-		}, nil, []string{reconcile.EventDeployFailed, reconcile.EventAddonCreateFailed, reconcile.EventDeployFailed}, []int{0, 0, 2}},
+			ev(state.EventDeployFailed, 0, "backend deployment d1 is FAILED (variables changed)"),
+			ev(state.EventDeployFailed, 2*time.Minute, "backend deployment d2 is FAILED (variables changed)"),
+			ev(state.EventAddonCreateFailed, 3*time.Minute, "creating addon Redis failed: quota"),
+			ev(state.EventDeployFailed, 5*time.Minute, "backend deployment d3 is CRASHED (variables changed)"),
+			ev(state.EventDeployFailed, 16*time.Minute, "backend deployment d4 is CRASHED (variables changed)"),
+		}, nil, []string{state.EventDeployFailed, state.EventAddonCreateFailed, state.EventDeployFailed}, []int{0, 0, 2}},
 		{"rollback writes are not corrections", []state.Event{
-			ev(reconcile.EventRolledBack, 0, "roll back: 3 unhealthy rounds (x)"),
-			ev(reconcile.EventVariablesSet, 0, `set backend REDIS_URL="" (rolled back)`),
-			ev(reconcile.EventVariablesSet, time.Second, `set worker REDIS_URL="" (roll back)`),
-			ev(reconcile.EventRolledForward, time.Hour, "manual roll forward"),
-			ev(reconcile.EventVariablesSet, time.Hour, `set backend REDIS_URL="${{Redis.REDIS_URL}}" (rolled forward)`),
-			ev(reconcile.EventVariablesCorrected, 2*time.Hour, `set backend REDIS_URL="${{Redis.REDIS_URL}}" (variables changed)`),
-		}, nil, []string{reconcile.EventRolledBack, reconcile.EventRolledForward, reconcile.EventVariablesCorrected}, []int{0, 0, 0}},
+			ev(state.EventRolledBack, 0, "roll back: 3 unhealthy rounds (x)"),
+			ev(state.EventVariablesSet, 0, `set backend REDIS_URL="" (rolled back)`),
+			ev(state.EventVariablesSet, time.Second, `set worker REDIS_URL="" (roll back)`),
+			ev(state.EventRolledForward, time.Hour, "manual roll forward"),
+			ev(state.EventVariablesSet, time.Hour, `set backend REDIS_URL="${{Redis.REDIS_URL}}" (rolled forward)`),
+			ev(state.EventVariablesCorrected, 2*time.Hour, `set backend REDIS_URL="${{Redis.REDIS_URL}}" (variables changed)`),
+		}, nil, []string{state.EventRolledBack, state.EventRolledForward, state.EventVariablesCorrected}, []int{0, 0, 0}},
 		{"exact repeats are dropped", []state.Event{
-			ev(reconcile.EventAddonCreated, 0, "addon Redis created (svc-1) from template redis"),
-			ev(reconcile.EventAddonCreated, 0, "addon Redis created (svc-1) from template redis"),
-		}, nil, []string{reconcile.EventAddonCreated}, []int{0}},
+			ev(state.EventAddonCreated, 0, "addon Redis created (svc-1) from template redis"),
+			ev(state.EventAddonCreated, 0, "addon Redis created (svc-1) from template redis"),
+		}, nil, []string{state.EventAddonCreated}, []int{0}},
 		{"not notified", []state.Event{
-			ev(reconcile.EventRecovering, 0, "x"), ev(reconcile.EventDeploying, 0, "x"), ev(reconcile.EventDeployed, 0, "x"),
-			ev(reconcile.EventBound, 0, "x"), ev(reconcile.EventRecoveryInterrupted, 0, "x"), ev(reconcile.EventObservationFailed, 0, "x"),
-			ev(reconcile.EventRecovered, 0, "x"), // no degradation was sent
+			ev(state.EventRecovering, 0, "x"), ev(state.EventDeploying, 0, "x"), ev(state.EventDeployed, 0, "x"),
+			ev(state.EventBound, 0, "x"), ev(state.EventRecoveryInterrupted, 0, "x"), ev(state.EventObservationFailed, 0, "x"),
+			ev(state.EventRecovered, 0, "x"), // no degradation was sent
 		}, nil, nil, nil},
 		{"a suppressed degradation suppresses its recovery", []state.Event{
-			ev(reconcile.EventDegraded, 0, "a"), ev(reconcile.EventRecovered, 2*time.Minute, "a"),
-			ev(reconcile.EventDegraded, 5*time.Minute, "b"), ev(reconcile.EventRecovered, 7*time.Minute, "b"),
-		}, []int{0, 2}, []string{reconcile.EventDegraded, reconcile.EventRecovered}, []int{0, 0}},
+			ev(state.EventDegraded, 0, "a"), ev(state.EventRecovered, 2*time.Minute, "a"),
+			ev(state.EventDegraded, 5*time.Minute, "b"), ev(state.EventRecovered, 7*time.Minute, "b"),
+		}, []int{0, 2}, []string{state.EventDegraded, state.EventRecovered}, []int{0, 0}},
 		{"a rollback supersedes the degradation", []state.Event{
-			ev(reconcile.EventDegraded, 0, "a"), ev(reconcile.EventRolledBack, 10*time.Second, "b"),
-		}, []int{1}, []string{reconcile.EventRolledBack}, []int{0}},
+			ev(state.EventDegraded, 0, "a"), ev(state.EventRolledBack, 10*time.Second, "b"),
+		}, []int{1}, []string{state.EventRolledBack}, []int{0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newPolicy(DefaultMinInterval)
@@ -301,7 +301,7 @@ func TestNotifierSuppressedCountInMessage(t *testing.T) {
 	rcv := newReceiver(t, always(200))
 	n := newTestNotifier(t, rcv, newGate())
 	for i := range 4 {
-		n.Notify(state.Event{At: flapStart.Add(time.Duration(i) * 5 * time.Minute), Type: reconcile.EventDeployFailed, Message: "backend deployment is FAILED"})
+		n.Notify(state.Event{At: flapStart.Add(time.Duration(i) * 5 * time.Minute), Type: state.EventDeployFailed, Message: "backend deployment is FAILED"})
 	}
 	closeNotifier(t, n)
 	got := rcv.drain()
@@ -313,8 +313,8 @@ func TestNotifierSuppressedCountInMessage(t *testing.T) {
 func TestNotifierQueueKeepsRollbacks(t *testing.T) {
 	n := &Notifier{opts: NotifierOptions{QueueSize: 2}, log: zaptest.NewLogger(t), wake: make(chan struct{}, 1)}
 	out := func(typ string) outgoing { return outgoing{event: state.Event{Type: typ}} }
-	n.enqueue([]outgoing{out(reconcile.EventDeployFailed), out(reconcile.EventRolledBack), out(reconcile.EventVariablesCorrected),
-		out(reconcile.EventRolledForward), out(reconcile.EventHeld)})
+	n.enqueue([]outgoing{out(state.EventDeployFailed), out(state.EventRolledBack), out(state.EventVariablesCorrected),
+		out(state.EventRolledForward), out(state.EventHeld)})
 	var got []string
 	for _, o := range n.queue {
 		got = append(got, o.event.Type)
@@ -339,8 +339,8 @@ func TestNotifierCloseGivesUpAtDeadline(t *testing.T) {
 	sinks, _ := NewSinks([]spec.Sink{{Kind: spec.SinkWebhook, URL: spec.NewSecret(srv.URL + webhookPath)}},
 		SinkOptions{Logger: zaptest.NewLogger(t), Sleep: (&sleeps{}).sleep})
 	n := NewNotifier(NotifierOptions{Sinks: sinks.Webhooks(), Logger: zaptest.NewLogger(t), Sleep: newGate().sleep})
-	n.Notify(state.Event{At: flapStart, Type: reconcile.EventRolledBack, Message: "roll back"})
-	n.Notify(state.Event{At: flapStart.Add(time.Minute), Type: reconcile.EventRolledForward, Message: "roll forward"})
+	n.Notify(state.Event{At: flapStart, Type: state.EventRolledBack, Message: "roll back"})
+	n.Notify(state.Event{At: flapStart.Add(time.Minute), Type: state.EventRolledForward, Message: "roll forward"})
 	select {
 	case <-arrived:
 	case <-time.After(10 * time.Second):
@@ -352,5 +352,5 @@ func TestNotifierCloseGivesUpAtDeadline(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "1 notification not delivered") {
 		t.Errorf("Close: %v", err)
 	}
-	n.Notify(state.Event{At: flapStart, Type: reconcile.EventHeld}) // after Close: ignored, no panic
+	n.Notify(state.Event{At: flapStart, Type: state.EventHeld}) // after Close: ignored, no panic
 }

@@ -72,7 +72,7 @@ func TestBuildDriftReport(t *testing.T) {
 	if r.Verdict != wantVerdict {
 		t.Errorf("verdict %q, want %q", r.Verdict, wantVerdict)
 	}
-	if len(r.Events) != 10 || r.Events[0].Type != reconcile.EventDegraded {
+	if len(r.Events) != 10 || r.Events[0].Type != state.EventDegraded {
 		t.Errorf("events: %d, first %+v; want the 10 since the last report, Degraded first", len(r.Events), r.Events[0])
 	}
 	if r.Period.From != lastReport || r.Period.To != reportTime {
@@ -110,7 +110,7 @@ func TestVerdict(t *testing.T) {
 		{"clean", nil, "in sync and healthy", StatusOK, true},
 		{"rolled back, no drift", func(st *state.State) {
 			st.Phase, st.Since = state.RolledBack, at(3, 10, 10)
-			addEvents(st, []state.Event{{At: at(3, 10, 10), Type: reconcile.EventRolledBack, Message: "roll back"}})
+			addEvents(st, []state.Event{{At: at(3, 10, 10), Type: state.EventRolledBack, Message: "roll back"}})
 		}, "no drift, phase RolledBack since 2026-11-25 03:10 UTC; 1 rollback in the period", StatusWarn, true},
 		{"blocked", func(st *state.State) {
 			st.Blocked = []string{"addon Redis not found in production and addon.create is false"}
@@ -124,9 +124,9 @@ func TestVerdict(t *testing.T) {
 		{"flapping and held", func(st *state.State) {
 			st.Phase, st.Since = state.Held, at(4, 0, 0)
 			addEvents(st, []state.Event{
-				{At: at(1, 0, 0), Type: reconcile.EventRolledBack}, {At: at(1, 10, 0), Type: reconcile.EventRolledForward},
-				{At: at(2, 0, 0), Type: reconcile.EventRolledBack}, {At: at(2, 10, 0), Type: reconcile.EventRolledForward},
-				{At: at(4, 0, 0), Type: reconcile.EventHeld},
+				{At: at(1, 0, 0), Type: state.EventRolledBack}, {At: at(1, 10, 0), Type: state.EventRolledForward},
+				{At: at(2, 0, 0), Type: state.EventRolledBack}, {At: at(2, 10, 0), Type: state.EventRolledForward},
+				{At: at(4, 0, 0), Type: state.EventHeld},
 			})
 		}, "no drift, phase Held since 2026-11-25 04:00 UTC; 2 rollbacks, 1 hold, 2 roll forwards in the period", StatusWarn, true},
 	} {
@@ -180,7 +180,7 @@ func TestBuildEdges(t *testing.T) {
 	t.Run("events dropped from the bounded history", func(t *testing.T) {
 		st := cleanState()
 		for i := range state.MaxEvents + 5 {
-			st.AddEvent(state.Event{At: lastReport.Add(time.Duration(i+1) * time.Minute), Type: reconcile.EventDeployed})
+			st.AddEvent(state.Event{At: lastReport.Add(time.Duration(i+1) * time.Minute), Type: state.EventDeployed})
 		}
 		r := Build(Input{State: st, Now: reportTime})
 		if !r.EventsTruncated || len(r.Events) != state.MaxEvents {
@@ -197,7 +197,7 @@ func TestMarkDelivered(t *testing.T) {
 		t.Fatalf("after MarkDelivered: report %+v, summary since %v rounds %d", st.Report, st.Summary.Since, st.Summary.Rounds)
 	}
 	next := reportTime.Add(24 * time.Hour)
-	st.AddEvent(state.Event{At: reportTime.Add(time.Hour), Type: reconcile.EventVariablesCorrected, Message: "set worker REDIS_URL=\"${{Redis.REDIS_URL}}\" (variables changed)"})
+	st.AddEvent(state.Event{At: reportTime.Add(time.Hour), Type: state.EventVariablesCorrected, Message: "set worker REDIS_URL=\"${{Redis.REDIS_URL}}\" (variables changed)"})
 	st.Summary.Observe("healthy", time.Millisecond, 1<<20)
 	st.Observed.Requests += 100
 	r2 := Build(Input{State: st, Now: next})

@@ -138,10 +138,10 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 // with secrets in the clear.
 func carelessEvents(webhookURL string) []state.Event {
 	return []state.Event{
-		{At: at(5, 0, 0), Type: reconcile.EventRolledBack, Message: "roll back: 3 unhealthy rounds (dial " + rawRedisURL() + ": connection refused)"},
-		{At: at(5, 0, 1), Type: reconcile.EventDeployFailed, Message: "backend deploy FAILED with token " + railwayToken},
-		{At: at(5, 0, 2), Type: reconcile.EventVariablesSet, Message: `set backend SLACK_URL="` + webhookURL + `" (variables changed)`},
-		{At: at(5, 0, 3), Type: reconcile.EventAddonCreateFailed, Message: "AUTH " + redisPassword + " rejected"},
-		{At: at(5, 10, 0), Type: reconcile.EventRolledForward, Message: "roll forward to " + rawRedisURL()},
+		{At: at(5, 0, 0), Type: state.EventRolledBack, Message: "roll back: 3 unhealthy rounds (dial " + rawRedisURL() + ": connection refused)"},
+		{At: at(5, 0, 1), Type: state.EventDeployFailed, Message: "backend deploy FAILED with token " + railwayToken},
+		{At: at(5, 0, 2), Type: state.EventVariablesSet, Message: `set backend SLACK_URL="` + webhookURL + `" (variables changed)`},
+		{At: at(5, 0, 3), Type: state.EventAddonCreateFailed, Message: "AUTH " + redisPassword + " rejected"},
+		{At: at(5, 10, 0), Type: state.EventRolledForward, Message: "roll forward to " + rawRedisURL()},
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/state"
 )
 
@@ -64,11 +63,11 @@ func activity(events []Event) string {
 	var back, held, forward int
 	for _, e := range events {
 		switch e.Type {
-		case reconcile.EventRolledBack:
+		case state.EventRolledBack:
 			back++
-		case reconcile.EventHeld:
+		case state.EventHeld:
 			held++
-		case reconcile.EventRolledForward:
+		case state.EventRolledForward:
 			forward++
 		}
 	}

@@ -133,3 +133,13 @@ type Mailbox interface {
 	// Await waits for the answer to request id, or ctx's end.
 	Await(ctx context.Context, id string) (Response, error)
 }
+
+// Leased is a Backend bound to the lease on one unit: what a reconciler
+// saves through.
+type Leased struct {
+	Backend Backend
+	Lease   Lease
+}
+
+// Save saves st under the lease.
+func (b Leased) Save(ctx context.Context, st *State) error { return b.Backend.Save(ctx, b.Lease, st) }

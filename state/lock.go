@@ -11,14 +11,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Holder describes the process holding a state lock.
+// Holder describes the process holding a unit's lock.
 type Holder struct {
-	PID     int       `json:"pid"`
-	Host    string    `json:"host"`
-	Command string    `json:"command"`
-	Since   time.Time `json:"since"`
-	// Control is where the holder accepts commands, when it does.
-	Control string `json:"control,omitempty"`
+	PID     int    `json:"pid"`
+	Host    string `json:"host"`
+	Command string `json:"command"`
+	// ID identifies the replica (RAILWAY_REPLICA_ID when set), for the
+	// shared store's leases.
+	ID    string    `json:"id,omitempty"`
+	Since time.Time `json:"since"`
+	// Until is when the holder's lease runs out unless renewed; zero for a
+	// lock held for as long as the process lives.
+	Until time.Time `json:"until,omitzero"`
 }
 
 // String describes the holder for an operator.
@@ -30,11 +34,15 @@ func (h Holder) String() string {
 	if !h.Since.IsZero() {
 		s += " since " + h.Since.UTC().Format(time.RFC3339)
 	}
+	if !h.Until.IsZero() {
+		s += ", lease until " + h.Until.UTC().Format(time.RFC3339)
+	}
 	return s
 }
 
-// LockedError means another process holds the state lock.
+// LockedError means another process holds the unit's lock.
 type LockedError struct {
+	// Path is the lock's location: a file, or the unit in a shared store.
 	Path   string
 	Holder Holder
 }
@@ -49,14 +57,19 @@ var ErrLocked = errors.New("state is locked")
 // Is makes errors.Is(err, ErrLocked) true.
 func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 
-func holderInfo(o Options) Holder {
+// NewHolder describes this process, running command, from now on.
+func NewHolder(command string, now time.Time) Holder {
 	host, _ := os.Hostname()
-	return Holder{PID: os.Getpid(), Host: host, Command: o.Holder, Since: o.Now().UTC(), Control: o.Control}
+	id := os.Getenv("RAILWAY_REPLICA_ID")
+	if id == "" {
+		id = fmt.Sprintf("%s/%d", host, os.Getpid())
+	}
+	return Holder{PID: os.Getpid(), Host: host, Command: command, ID: id, Since: now.UTC()}
 }
 
-// acquire takes an exclusive flock on path and writes h into it. The lock
+// flock takes an exclusive flock on path and writes h into it. The lock
 // dies with the process, so a crash never leaves a stale lock behind.
-func acquire(path string, h Holder) (*os.File, error) {
+func flock(path string, h Holder) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening lock file: %w", err)
@@ -84,9 +97,9 @@ func readHolder(f *os.File) Holder {
 	return h
 }
 
-// ReadHolder returns who holds the lock of the state at path, if anyone.
-func ReadHolder(path string) (Holder, bool) {
-	f, err := os.Open(path + ".lock")
+// holderOf returns who holds the flock at lockPath, if anyone.
+func holderOf(lockPath string) (Holder, bool) {
+	f, err := os.Open(lockPath)
 	if err != nil {
 		return Holder{}, false
 	}
@@ -98,7 +111,7 @@ func ReadHolder(path string) (Holder, bool) {
 	return readHolder(f), true
 }
 
-func release(f *os.File) error {
+func unflock(f *os.File) error {
 	if f == nil {
 		return nil
 	}

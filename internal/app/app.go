@@ -1,8 +1,8 @@
 // Package app wires the reconciler's parts together from a spec and the
-// environment: the Railway client, the probes, the state store and the
-// reconciler. Every command that talks to Railway (plan, apply, run,
-// report, rollback, rollforward, demo) builds through here, so they all run
-// the same code.
+// environment: the Railway client, the probes, the state backend and its
+// locker, and, once this process may act for the unit, the reconciler.
+// Every command that talks to Railway (plan, apply, run, report, rollback,
+// rollforward, demo) builds through here, so they all run the same code.
 package app
 
 import (
@@ -14,6 +14,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/smartlic/reconciler/addon"
 	"github.com/smartlic/reconciler/probes"
 	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/reconcile"
@@ -21,17 +22,21 @@ import (
 	"github.com/smartlic/reconciler/state"
 )
 
-// StoreMode says how a command uses the state file.
+// StoreMode says how a command uses the state.
 type StoreMode int
 
 // Store modes.
 const (
-	// StoreLocked opens the state under the exclusive lock and persists it
-	// (apply, run, rollback, rollforward).
+	// StoreLocked takes the unit's lock at once (failing with a
+	// *state.LockedError when another process holds it), loads the state
+	// and persists it (apply, rollback, rollforward).
 	StoreLocked StoreMode = iota
 	// StoreReadOnly reads the state if there is one and never writes it,
-	// nor takes the lock (plan, report while `run` holds the lock).
+	// nor takes the lock (plan, report).
 	StoreReadOnly
+	// StoreStandby builds everything but the reconciler: the caller waits
+	// for the lock (Locker.Acquire) and then calls Start (run).
+	StoreStandby
 )
 
 // Options configure Build.
@@ -41,9 +46,9 @@ type Options struct {
 	Logger    *zap.Logger
 	Version   string
 	Store     StoreMode
-	// Holder and Control describe this process in the state lock.
-	Holder, Control string
-	Hooks           reconcile.Hooks
+	// Command describes this process in the lock ("reconciler run").
+	Command string
+	Hooks   reconcile.Hooks
 	// OnRequest observes every Railway request (metrics).
 	OnRequest func(operation, result string)
 	// HTTPClient is used for Railway and endpoint probes; default clients
@@ -54,19 +59,33 @@ type Options struct {
 	CheckAccess bool
 }
 
-// App is a wired reconciler and what it owns.
+// App is a wired unit and what it owns.
 type App struct {
-	Railway    *railway.Client
-	Prober     *probes.Prober
+	Railway *railway.Client
+	Prober  *probes.Prober
+	Backend state.Backend
+	Locker  state.Locker
+	// Reconciler is nil until Start (StoreStandby) and after Stop.
 	Reconciler *reconcile.Reconciler
-	// Store is nil in StoreReadOnly mode.
-	Store *state.Store
-	// Loaded describes what was found in the state file.
-	Loaded state.LoadInfo
+	// Lease is the unit's lease while this process holds it; nil in
+	// StoreReadOnly mode.
+	Lease state.Lease
+	// Loaded describes what was found in the store.
+	Loaded Loaded
+
+	opts Options
 }
 
-// Build wires an App. Errors name what failed and never hold a secret;
-// a *state.LockedError means another process holds the state.
+// Loaded says what Start found in the store.
+type Loaded struct {
+	// Fresh is true when no usable state existed (first run, or corrupt).
+	Fresh bool
+	// CorruptMovedTo is where an unreadable state was moved aside.
+	CorruptMovedTo string
+}
+
+// Build wires an App. Errors name what failed and never hold a secret; a
+// *state.LockedError means another process holds the unit (StoreLocked).
 func Build(ctx context.Context, o Options) (*App, error) {
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
@@ -91,73 +110,134 @@ func Build(ctx context.Context, o Options) (*App, error) {
 			return nil, err
 		}
 	}
-	a := &App{Railway: client}
-	st, err := a.openState(o)
-	if err != nil {
-		return nil, err
-	}
-	a.Prober = probes.NewProber(probes.Options{Logger: o.Logger.Named("probes"), HTTPClient: o.HTTPClient, Now: o.Now})
-	logs := probes.NewLogProbe(probes.LogOptions{Source: client, Now: o.Now, Logger: o.Logger.Named("logs")})
-	ropts := reconcile.Options{
-		Spec: o.Spec, Railway: client, Prober: a.Prober, Logs: logs, State: st,
-		Logger: o.Logger, Now: o.Now, Hooks: o.Hooks, InsideRailway: insideRailway(o.LookupEnv),
-		Requests: func() (int64, int) {
-			s := client.Stats()
-			if !s.RateLimitKnown {
-				return s.Requests, -1
-			}
-			return s.Requests, s.RateLimitRemaining
-		},
-	}
-	if a.Store != nil { // a nil *state.Store in the interface would not read as "no store"
-		ropts.Store = a.Store
-	}
-	if a.Reconciler, err = reconcile.New(ropts); err != nil {
+	files := state.SingleFile(o.Spec.State.Path, state.FileOptions{Logger: o.Logger.Named("state"), Now: o.Now, Command: o.Command})
+	a := &App{Railway: client, Backend: files, Locker: files, opts: o}
+	a.Prober = probes.NewProber(probes.Options{Logger: o.Logger.Named("probes"), HTTPClient: o.HTTPClient, Now: o.Now,
+		Addon: addon.Redis.Probe})
+	if err := a.open(ctx); err != nil {
 		a.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-// openState loads the state per the store mode.
-func (a *App) openState(o Options) (*state.State, error) {
-	if o.Store == StoreReadOnly {
-		st, err := state.Read(o.Spec.State.Path)
+// open does what the store mode asks for at build time.
+func (a *App) open(ctx context.Context) error {
+	switch a.opts.Store {
+	case StoreReadOnly:
+		st, err := a.Backend.Load(ctx, a.opts.Spec.Name)
 		switch {
 		case errors.Is(err, state.ErrNoState):
-			return state.New(o.Spec.Name, o.Now()), nil
-		case errors.Is(err, state.ErrNewerState):
-			// It may hold a rollback or a hold: planning from a fresh state
-			// would show the opposite. Refused, as the locked mode does.
-			return nil, err
+			st = state.New(a.opts.Spec.Name, a.opts.Now())
 		case err != nil:
-			// A corrupt file is the locked owner's to move aside; a
-			// read-only command starts from nothing instead.
-			o.Logger.Warn("state unreadable, planning from a fresh state", zap.Error(err))
-			return state.New(o.Spec.Name, o.Now()), nil
+			// A newer or corrupt state may hold a rollback or a hold:
+			// planning from a fresh state would show the opposite.
+			return fmt.Errorf("%w (a read-only command plans from the saved state, and this one cannot be used)", err)
 		}
-		return st, nil
+		return a.newReconciler(st, nil)
+	case StoreLocked:
+		l, err := a.Locker.TryAcquire(ctx, a.opts.Spec.Name)
+		if err != nil {
+			return err
+		}
+		return a.Start(ctx, l)
 	}
-	store, err := state.Open(o.Spec.State.Path, state.Options{Logger: o.Logger.Named("state"), Now: o.Now, Holder: o.Holder, Control: o.Control})
-	if err != nil {
-		return nil, err
-	}
-	st, info, err := store.Load(o.Spec.Name)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	a.Store, a.Loaded = store, info
-	return st, nil
+	return nil
 }
 
-// Close releases the prober's connections and the state lock.
+// Start loads the unit's state under lease and builds the reconciler that
+// saves through it. A corrupt state is moved aside when the backend can
+// (the file store), and the unit starts afresh in Unknown, re-observing
+// before it acts; otherwise it is refused. On error the lease is released.
+func (a *App) Start(ctx context.Context, lease state.Lease) error {
+	st, err := a.load(ctx, lease)
+	if err != nil {
+		_ = lease.Release(context.Background()) // nothing else to do with it
+		return err
+	}
+	a.Lease = lease
+	return a.newReconciler(st, state.Leased{Backend: a.Backend, Lease: lease})
+}
+
+func (a *App) load(ctx context.Context, lease state.Lease) (*state.State, error) {
+	name, now := a.opts.Spec.Name, a.opts.Now()
+	st, err := a.Backend.Load(ctx, name)
+	switch {
+	case err == nil:
+		a.Loaded = Loaded{}
+		return st, nil
+	case errors.Is(err, state.ErrNoState):
+		a.Loaded = Loaded{Fresh: true}
+		return state.New(name, now), nil
+	case errors.Is(err, state.ErrCorrupt):
+		q, ok := a.Backend.(state.Quarantiner)
+		if !ok {
+			return nil, fmt.Errorf("%w: refused, left untouched for a person to look at", err)
+		}
+		aside, qerr := q.Quarantine(ctx, lease, name)
+		if qerr != nil {
+			return nil, qerr
+		}
+		a.Loaded = Loaded{Fresh: true, CorruptMovedTo: aside}
+		st := state.New(name, now)
+		st.Phase = state.Unknown
+		return st, nil
+	}
+	return nil, err
+}
+
+func (a *App) newReconciler(st *state.State, store reconcile.Store) error {
+	o := a.opts
+	logs := probes.NewLogProbe(probes.LogOptions{Source: a.Railway, Now: o.Now, Logger: o.Logger.Named("logs")})
+	rec, err := reconcile.New(reconcile.Options{
+		Spec: o.Spec, Railway: a.Railway, Prober: a.Prober, Logs: logs, State: st, Store: store,
+		Logger: o.Logger, Now: o.Now, Hooks: o.Hooks, InsideRailway: insideRailway(o.LookupEnv), Addon: addon.Redis,
+		Requests: func() (int64, int) {
+			s := a.Railway.Stats()
+			if !s.RateLimitKnown {
+				return s.Requests, -1
+			}
+			return s.Requests, s.RateLimitRemaining
+		},
+	})
+	if err != nil {
+		return err
+	}
+	a.Reconciler = rec
+	return nil
+}
+
+// SetSpec replaces the spec (live reload): the running reconciler's, and
+// the one the next Start uses.
+func (a *App) SetSpec(sp *spec.Spec) {
+	a.opts.Spec = sp
+	if a.Reconciler != nil {
+		a.Reconciler.SetSpec(sp)
+	}
+}
+
+// Stop closes the reconciler and releases the lease (a lost lease, or the
+// end of a leadership term); the App can Start again.
+func (a *App) Stop() {
+	if a.Reconciler != nil {
+		a.Reconciler.Close()
+		a.Reconciler = nil
+	}
+	if a.Lease != nil {
+		_ = a.Lease.Release(context.Background()) // a lost lease has nothing to release
+		a.Lease = nil
+	}
+}
+
+// Close stops the unit and releases the prober's connections and the
+// backend.
 func (a *App) Close() {
+	a.Stop()
 	if a.Prober != nil {
 		a.Prober.Close()
 	}
-	if a.Store != nil {
-		_ = a.Store.Close() // releasing a flock cannot fail in a way we can act on
+	if a.Backend != nil {
+		_ = a.Backend.Close() // nothing left to flush
 	}
 }
 

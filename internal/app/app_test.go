@@ -61,27 +61,47 @@ func TestReadOnlyRefusesANewerState(t *testing.T) {
 	}
 }
 
-// A missing or corrupt state is no reason to refuse a read-only command:
-// it plans from a fresh state and never touches the file.
-func TestReadOnlyStartsFreshWithoutAUsableState(t *testing.T) {
-	dir := t.TempDir()
-	for name, content := range map[string]string{"missing": "", "corrupt": "{not json"} {
-		path := filepath.Join(dir, name+".json")
-		if content != "" {
-			if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-				t.Fatal(err)
-			}
+// A missing state is no reason to refuse a read-only command: it plans
+// from a fresh state and never creates the file.
+func TestReadOnlyStartsFreshWithoutAState(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "missing.json")
+	a, err := Build(t.Context(), Options{Spec: testSpec(t, path), LookupEnv: lookup, Store: StoreReadOnly})
+	if err != nil {
+		t.Fatalf("Build = %v", err)
+	}
+	defer a.Close()
+	if a.Lease != nil || a.Reconciler.State().Phase != state.Pending {
+		t.Errorf("lease %v, phase %s; want no lease and a fresh state", a.Lease, a.Reconciler.State().Phase)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the state file was created: %v", err)
+	}
+}
+
+// A corrupt state may hold a rollback or a hold this build cannot read:
+// plan and report refuse it (they would say "in sync" from a fresh state)
+// and leave it untouched; the locked commands move it aside and start in
+// Unknown.
+func TestCorruptStateRefusedReadOnlyQuarantinedLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := Build(t.Context(), Options{Spec: testSpec(t, path), LookupEnv: lookup, Store: StoreReadOnly}); !errors.Is(err, state.ErrCorrupt) {
+		if a != nil {
+			a.Close()
 		}
-		a, err := Build(t.Context(), Options{Spec: testSpec(t, path), LookupEnv: lookup, Store: StoreReadOnly})
-		if err != nil {
-			t.Fatalf("%s: Build = %v", name, err)
-		}
-		if a.Store != nil || a.Reconciler.State().Phase != state.Pending {
-			t.Errorf("%s: store %v, phase %s; want no store and a fresh state", name, a.Store, a.Reconciler.State().Phase)
-		}
-		a.Close()
-		if b, _ := os.ReadFile(path); string(b) != content {
-			t.Errorf("%s: the state file was touched: %q", name, b)
-		}
+		t.Fatalf("read-only Build = %v, want ErrCorrupt", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "{not json" {
+		t.Fatalf("the read-only command touched the state: %q", b)
+	}
+	a, err := Build(t.Context(), Options{Spec: testSpec(t, path), LookupEnv: lookup, Store: StoreLocked})
+	if err != nil {
+		t.Fatalf("locked Build = %v", err)
+	}
+	defer a.Close()
+	if a.Loaded.CorruptMovedTo == "" || a.Reconciler.State().Phase != state.Unknown {
+		t.Fatalf("loaded %+v, phase %s; want moved aside and Unknown", a.Loaded, a.Reconciler.State().Phase)
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -199,11 +200,11 @@ func TestApplyWhileLockedNamesTheHolder(t *testing.T) {
 // the test ends.
 func holdLock(t *testing.T, path string) {
 	t.Helper()
-	s, err := state.Open(path, state.Options{Holder: "reconciler run"})
+	l, err := state.SingleFile(path, state.FileOptions{Command: "reconciler run"}).TryAcquire(t.Context(), "smartlic-production")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() { l.Release(context.Background()) })
 }
 
 func TestReportCommand(t *testing.T) {

@@ -79,9 +79,9 @@ func roundNote(res *reconcile.Result) string {
 		return ""
 	}
 	if res.Round.Reason != "" {
-		return fmt.Sprintf(" (redis %s: %s)", res.Round.Redis, res.Round.Reason)
+		return fmt.Sprintf(" (redis %s: %s)", res.Round.Addon, res.Round.Reason)
 	}
-	return fmt.Sprintf(" (redis %s)", res.Round.Redis)
+	return fmt.Sprintf(" (redis %s)", res.Round.Addon)
 }
 
 func nonNil[T any](s []T) []T {

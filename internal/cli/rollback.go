@@ -60,8 +60,12 @@ func manual(ctx context.Context, a *App, action, reason string) error {
 	if err != nil {
 		return err
 	}
-	if h, held := state.ReadHolder(sp.State.Path); held && h.Control != "" {
-		if err := controller.SendControl(ctx, h.Control, action, reason); err != nil {
+	files := state.SingleFile(sp.State.Path, state.FileOptions{})
+	if h, held, err := files.Holder(ctx, sp.Name); err != nil {
+		return failure(err)
+	} else if held {
+		sock := controller.ControlSocketPath(sp.State.Path)
+		if err := controller.SendControl(ctx, sock, action, reason); err != nil {
 			return failure(fmt.Errorf("%s through the running controller (%s): %w", action, h, err))
 		}
 		_, err := fmt.Fprintf(a.Stdout, "%s done by the running controller (%s)\n", action, h)
