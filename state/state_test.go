@@ -57,4 +57,3 @@ func TestHealthSummaryQuantiles(t *testing.T) {
 		t.Fatalf("summary is not bounded: %d buckets", len(h.Latency))
 	}
 }
-
