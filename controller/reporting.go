@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/smartlic/reconciler/addon"
 	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/report"
@@ -51,7 +52,7 @@ func (c *Controller) newSinks(sp *spec.Spec) (*report.Sinks, error) {
 
 func (c *Controller) newNotifier(sp *spec.Spec, sinks *report.Sinks) *report.Notifier {
 	return report.NewNotifier(report.NotifierOptions{
-		Sinks: sinks.Webhooks(), Name: sp.Name, Logger: c.opts.Logger, Secrets: report.SecretsOf(sp, c.secrets()...),
+		Sinks: sinks.Webhooks(), Name: sp.Name, Addon: addon.Redis.Name, Logger: c.opts.Logger, Secrets: report.SecretsOf(sp, c.secrets()...),
 		OnSinkError: func(sink string) { c.m.notifyFailures.WithLabelValues(sink).Inc() },
 	})
 }

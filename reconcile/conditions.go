@@ -44,8 +44,12 @@ func (r *Reconciler) setPhase(p state.Phase, now time.Time) {
 	}
 	reason := r.phaseReason(p)
 	fields := []zap.Field{zap.String("from", string(from)), zap.String("to", string(p)), zap.String("reason", reason)}
-	switch p {
-	case state.Degraded, state.RolledBack, state.Held, state.Unknown:
+	switch {
+	case r.opts.Store == nil:
+		// A dry run (plan, report) moves a phase in memory only: nothing
+		// changed in the world, so nothing to tell an operator.
+		r.log.Debug("phase changed (dry run)", fields...)
+	case p == state.Degraded, p == state.RolledBack, p == state.Held, p == state.Unknown:
 		r.log.Warn("phase changed", fields...)
 	default:
 		r.log.Info("phase changed", fields...)

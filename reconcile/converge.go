@@ -23,7 +23,9 @@ type ConvergeOptions struct {
 var ErrNotConverged = errors.New("not converged")
 
 // Converge is `apply`: passes (each with a probe round) until nothing is
-// pending or in progress, a permanent error, or ctx's deadline. Transient
+// pending or in progress, something is blocked (no action of the operator
+// can fix it: it ends at once, with the blocker's message), a permanent
+// error, or ctx's deadline. Transient
 // errors are retried. It returns the last pass's result.
 func (r *Reconciler) Converge(ctx context.Context, opts ConvergeOptions) (*Result, error) {
 	if opts.Interval == 0 {
@@ -37,10 +39,10 @@ func (r *Reconciler) Converge(ctx context.Context, opts ConvergeOptions) (*Resul
 		switch {
 		case res.Err != nil && Classify(res.Err) == ClassPermanent:
 			return res, res.Err
+		case res.Err == nil && !res.Plan.Pending() && len(res.Plan.Blocked) > 0:
+			// Waiting longer cannot help: what waits, waits for the blocker.
+			return res, fmt.Errorf("%w: blocked: %s", ErrNotConverged, res.Plan.Blocked[0])
 		case res.Err == nil && res.Plan.Converged():
-			if len(res.Plan.Blocked) > 0 {
-				return res, fmt.Errorf("%w: %s", ErrNotConverged, res.Plan.Blocked[0])
-			}
 			return res, nil
 		}
 		if err := opts.Sleep(ctx, opts.Interval); err != nil {

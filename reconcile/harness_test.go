@@ -261,3 +261,14 @@ func planLines(p *reconcile.Plan) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// countOp counts the simulator's requests of one GraphQL operation.
+func (e *env) countOp(op string) int {
+	n := 0
+	for _, r := range e.sim.Requests() {
+		if r.OperationName == op {
+			n++
+		}
+	}
+	return n
+}

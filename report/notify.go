@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,6 +27,8 @@ type NotifierOptions struct {
 	Sinks []Sink
 	// Name is the spec's name, put in every message.
 	Name string
+	// Addon names the addon kind in titles ("Redis", the default).
+	Addon string
 	// Logger receives delivery failures and dropped messages; default nop.
 	Logger *zap.Logger
 	// Sleep waits out the Degraded grace: d, or until ctx is done. Default
@@ -82,6 +85,9 @@ func NewNotifier(opts NotifierOptions) *Notifier {
 	}
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = defaultQueueSize
+	}
+	if opts.Addon == "" {
+		opts.Addon = "Redis"
 	}
 	if opts.Name == "" {
 		opts.Name = "reconciler"
@@ -233,15 +239,16 @@ func (n *Notifier) Close(ctx context.Context) error {
 	return err
 }
 
-// title is how a message opens for each notified event type.
+// titles say how a message opens for each notified event type; %s is the
+// addon kind's name.
 var titles = map[string]struct{ word, title string }{
-	state.EventDegraded:           {"ALERT", "Redis degraded"},
+	state.EventDegraded:           {"ALERT", "%s degraded"},
 	state.EventRolledBack:         {"ALERT", "rolled back: consumers use their in-memory cache"},
 	state.EventHeld:               {"ALERT", "rollback held: no automatic roll forward"},
-	state.EventRecovered:          {"RESOLVED", "Redis healthy again"},
-	state.EventRolledForward:      {"RESOLVED", "rolled forward: consumers use Redis again"},
-	state.EventAddonCreated:       {"INFO", "Redis addon created"},
-	state.EventAddonCreateFailed:  {"ALERT", "creating the Redis addon failed"},
+	state.EventRecovered:          {"RESOLVED", "%s healthy again"},
+	state.EventRolledForward:      {"RESOLVED", "rolled forward: consumers use %s again"},
+	state.EventAddonCreated:       {"INFO", "%s addon created"},
+	state.EventAddonCreateFailed:  {"ALERT", "creating the %s addon failed"},
 	state.EventVariablesCorrected: {"INFO", "consumer variables corrected"},
 	state.EventDeployFailed:       {"ALERT", "consumer deploy failed"},
 }
@@ -254,7 +261,11 @@ func (n *Notifier) text(o outgoing) string {
 	if len(msg) > maxEventText {
 		msg = append(msg[:maxEventText], []rune("...")...)
 	}
-	s := fmt.Sprintf("%s %s: %s\n%s (%s)", t.word, n.opts.Name, t.title, string(msg), second(o.event.At))
+	title := t.title
+	if strings.Contains(title, "%s") {
+		title = fmt.Sprintf(title, n.opts.Addon)
+	}
+	s := fmt.Sprintf("%s %s: %s\n%s (%s)", t.word, n.opts.Name, title, string(msg), second(o.event.At))
 	if o.suppressed > 0 {
 		s += fmt.Sprintf("\n%s suppressed since the previous message", plural(o.suppressed, "similar event"))
 	}
