@@ -1,4 +1,4 @@
-# reconciler: build, test and fuzz. `make test` is what CI runs (.ci/run).
+# reconciler: build, test, lint and fuzz. `make test` is what CI runs (.ci/run).
 
 GO       ?= go
 ROOT     := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
@@ -17,7 +17,7 @@ export RAILWAY_SCHEMA := $(SCHEMA)
 endif
 endif
 
-.PHONY: all build test redis-server fuzz bench clean
+.PHONY: all build test lint redis-server fuzz bench clean
 
 all: build
 
@@ -25,11 +25,18 @@ all: build
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/reconciler ./cmd/reconciler
 
-## test: vet, the race-enabled test suite, and a 20 s fuzz run of the spec parser
-test: redis-server
+## test: vet, lint, the race-enabled test suite, and a 20 s fuzz run of the spec parser
+test: redis-server lint
 	$(GO) vet ./...
 	$(GO) test -race ./...
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 20s
+
+## lint: gofmt and staticcheck (pinned in go.mod as a tool); fails on any finding
+lint:
+	@unformatted="$$(cd $(ROOT) && gofmt -l .)"; if [ -n "$$unformatted" ]; then \
+		echo "gofmt needed (run gofmt -w on these files):"; echo "$$unformatted"; exit 1; \
+	fi
+	$(GO) tool staticcheck ./...
 
 ## redis-server: install redis-server with apt-get when missing and root, else say how
 redis-server:
