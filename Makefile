@@ -1,4 +1,4 @@
-# reconciler: build, test and fuzz. `make test` is what CI runs (.ci/run).
+# reconciler: build, test, lint and fuzz. `make test` is what CI runs (.ci/run).
 
 GO       ?= go
 ROOT     := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
@@ -17,7 +17,11 @@ export RAILWAY_SCHEMA := $(SCHEMA)
 endif
 endif
 
-.PHONY: all build test redis-server fuzz bench clean
+# Prometheus alert rules and their unit tests (promtool).
+RULES      := deploy/prometheus/alerts.yaml
+RULE_TESTS := deploy/prometheus/alerts_test.yaml
+
+.PHONY: all build test lint rules promtool redis-server fuzz bench clean
 
 all: build
 
@@ -25,11 +29,47 @@ all: build
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/reconciler ./cmd/reconciler
 
-## test: vet, the race-enabled test suite, and a 20 s fuzz run of the spec parser
-test: redis-server
+## test: vet, lint, the alert rules, the race-enabled test suite, and a 20 s fuzz run of the spec parser
+test: redis-server lint rules
 	$(GO) vet ./...
 	$(GO) test -race ./...
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 20s
+
+## lint: gofmt and staticcheck (pinned in go.mod as a tool); fails on any finding
+lint:
+	@unformatted="$$(cd $(ROOT) && gofmt -l .)"; if [ -n "$$unformatted" ]; then \
+		echo "gofmt needed (run gofmt -w on these files):"; echo "$$unformatted"; exit 1; \
+	fi
+	$(GO) tool staticcheck ./...
+
+## rules: check the Prometheus alert rules and run their unit tests with promtool
+rules: promtool
+	@if ! command -v promtool >/dev/null 2>&1; then \
+		if [ "$$CI" = true ]; then echo "promtool is missing, and CI=true: failing"; exit 1; fi; \
+		echo "skipping the alert rule checks: promtool is missing"; exit 0; \
+	fi; \
+	set -e; \
+	echo "promtool check rules $(RULES)"; promtool check rules $(RULES); \
+	echo "promtool test rules $(RULE_TESTS)"; promtool test rules $(RULE_TESTS)
+
+## promtool: install the prometheus package (for promtool) with apt-get when missing and root, else say how
+promtool:
+	@if command -v promtool >/dev/null 2>&1; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing prometheus (for promtool, which checks and tests the alert rules)"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus; \
+		if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then \
+			echo "stopping the prometheus service the package started (only promtool is needed)"; \
+			systemctl disable --now prometheus; \
+		elif [ -x /etc/init.d/prometheus ] && /etc/init.d/prometheus status >/dev/null 2>&1; then \
+			echo "stopping the prometheus service the package started (only promtool is needed)"; \
+			/etc/init.d/prometheus stop; \
+		fi; \
+	else \
+		echo "promtool is not installed; the alert rule checks need it:"; \
+		echo "  Debian/Ubuntu: sudo apt-get install -y --no-install-recommends prometheus    macOS: brew install prometheus"; \
+	fi
 
 ## redis-server: install redis-server with apt-get when missing and root, else say how
 redis-server:

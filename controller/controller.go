@@ -67,6 +67,7 @@ func New(opts Options) (*Controller, error) {
 	c := &Controller{opts: opts, log: opts.Logger.Named("controller"), sp: opts.Spec, reloadReq: make(chan struct{}, 1)}
 	c.m = newMetrics(opts.Spec.Name, c.rateLimitRemaining)
 	c.m.initChecks(opts.Spec)
+	c.m.setRailwayBudget(opts.Spec.Railway.MaxRequestsPerHour)
 	return c, nil
 }
 

@@ -55,9 +55,13 @@ type metrics struct {
 	notifyFailures *prometheus.CounterVec
 	lastPass       prometheus.Gauge
 	lastRound      prometheus.Gauge
+	leader         prometheus.Gauge
+	leaderChanges  prometheus.Counter
+	railwayBudget  prometheus.Gauge
 
 	mu          sync.Mutex
 	phaseNow    state.Phase
+	leading     bool
 	knownChecks map[string]bool
 }
 
@@ -87,6 +91,10 @@ func newMetrics(name string, rateLimit func() float64) *metrics {
 	m.notifyFailures = f.counterVec("reconciler_notification_failures_total", "Failed notification deliveries by webhook.", "sink")
 	m.lastPass = f.gauge("reconciler_last_reconcile_timestamp_seconds", "Unix time of the end of the last reconcile pass.")
 	m.lastRound = f.gauge("reconciler_last_probe_timestamp_seconds", "Unix time of the last probe round.")
+	m.leader = f.gauge("reconciler_leader", "1 on the replica that holds the lease (always, with the file backend), else 0.")
+	m.leaderChanges = f.counter("reconciler_leader_transitions_total", "Times this replica gained or lost the lease.")
+	m.railwayBudget = f.gauge("reconciler_railway_max_requests_per_hour",
+		"The client's own Railway budget, railway.maxRequestsPerHour (requests in any hour, retries included).")
 	m.preinit()
 	return m
 }
@@ -111,6 +119,33 @@ func (m *metrics) preinit() {
 		m.reports.WithLabelValues(r)
 	}
 	m.specValid.Set(1)
+	// The file backend's lock makes this process the only actor: it leads
+	// from the start. A lease-based backend drives this with setLeader.
+	m.leading = true
+	m.leader.Set(1)
+}
+
+// setLeader records whether this replica holds the lease, counting each
+// change.
+func (m *metrics) setLeader(leading bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if leading == m.leading {
+		return
+	}
+	m.leading = leading
+	m.leaderChanges.Inc()
+	if leading {
+		m.leader.Set(1)
+	} else {
+		m.leader.Set(0)
+	}
+}
+
+// setRailwayBudget exposes railway.maxRequestsPerHour, a field that only
+// changes at a restart.
+func (m *metrics) setRailwayBudget(perHour int) {
+	m.railwayBudget.Set(float64(perHour))
 }
 
 // initChecks creates the probe series of sp's checks: "redis" and one

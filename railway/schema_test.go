@@ -9,10 +9,18 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/railway/railwaytest"
 )
+
+// loadQuery parses doc and validates it against schema with GraphQL's
+// standard rules.
+func loadQuery(schema *ast.Schema, doc string) (*ast.QueryDocument, gqlerror.List) {
+	return gqlparser.LoadQueryWithRules(schema, doc, rules.NewDefaultRules())
+}
 
 // schemaPath finds Railway's schema as the simulator does
 // (railwaytest.FindSchema). Absent it, the test is skipped, except under
@@ -60,7 +68,7 @@ func validateOperations(t *testing.T, schema *ast.Schema) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		doc, errs := gqlparser.LoadQuery(schema, ops[name])
+		doc, errs := loadQuery(schema, ops[name])
 		if errs != nil {
 			t.Errorf("%s: %v\n%s", name, errs, ops[name])
 			continue
@@ -97,7 +105,7 @@ func TestOperationsMatchIntrospectionJSON(t *testing.T) {
 func TestObserveDocumentsMatchSchema(t *testing.T) {
 	schema := loadSchema(t, schemaPath(t))
 	for _, n := range []int{0, 1, 5} {
-		if _, errs := gqlparser.LoadQuery(schema, railway.ObserveDocument(n)); errs != nil {
+		if _, errs := loadQuery(schema, railway.ObserveDocument(n)); errs != nil {
 			t.Errorf("Observe with %d services: %v", n, errs)
 		}
 	}
@@ -128,7 +136,7 @@ func TestSchemaRejectsBadDocuments(t *testing.T) {
 		`mutation C { variableCollectionUpsert(input: {projectId: "p", environmentId: "e", variables: {}, bogus: true}) }`,
 		`query D { environment(id: "e") { serviceInstances { edges { node { latestDeployment { id status createdAt notAField } } } } } }`,
 	} {
-		if _, errs := gqlparser.LoadQuery(schema, doc); errs == nil {
+		if _, errs := loadQuery(schema, doc); errs == nil {
 			t.Errorf("accepted: %s", doc)
 		}
 	}
