@@ -119,10 +119,9 @@ func (m *metrics) preinit() {
 		m.reports.WithLabelValues(r)
 	}
 	m.specValid.Set(1)
-	// The file backend's lock makes this process the only actor: it leads
-	// from the start. A lease-based backend drives this with setLeader.
-	m.leading = true
-	m.leader.Set(1)
+	// 0 until this process holds the unit's lock or lease (a leadership
+	// term starts): a standby is not the leader.
+	m.leader.Set(0)
 }
 
 // setLeader records whether this replica holds the lease, counting each

@@ -246,15 +246,17 @@ func TestLeaderMetrics(t *testing.T) {
 			t.Errorf("%s: reconciler_leader_transitions_total = %v (present %v), want %v", step, v, ok, transitions)
 		}
 	}
-	check("first scrape (file backend)", 1, 0)
+	check("first scrape (standby until the lock is held)", 0, 0)
 	c.m.setLeader(true)
-	check("still leading", 1, 0)
-	c.m.setLeader(false)
-	check("lease lost", 0, 1)
-	c.m.setLeader(false)
-	check("still not leading", 0, 1)
+	check("leading", 1, 1)
 	c.m.setLeader(true)
-	check("lease regained", 1, 2)
+	check("still leading", 1, 1)
+	c.m.setLeader(false)
+	check("lease lost", 0, 2)
+	c.m.setLeader(false)
+	check("still not leading", 0, 2)
+	c.m.setLeader(true)
+	check("lease regained", 1, 3)
 }
 
 func TestRailwayBudgetMetric(t *testing.T) {
