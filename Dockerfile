@@ -17,7 +17,7 @@ ARG VERSION=dev
 ARG COMMIT=
 # Railway passes the commit being deployed as this build argument.
 ARG RAILWAY_GIT_COMMIT_SHA=unknown
-RUN CGO_ENABLED=0 go build -trimpath \
+RUN CGO_ENABLED=0 go build -trimpath -tags nodemo \
       -ldflags "-s -w -X github.com/smartlic/reconciler/internal/cli.version=${VERSION} -X github.com/smartlic/reconciler/internal/cli.commit=${COMMIT:-${RAILWAY_GIT_COMMIT_SHA}}" \
       -o /out/reconciler ./cmd/reconciler
 ARG RECONCILER_SPEC=examples/desired.yaml

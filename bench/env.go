@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/smartlic/reconciler/internal/redisserver"
+	"github.com/smartlic/reconciler/internal/testspec"
 	"github.com/smartlic/reconciler/railway/railwaytest"
 )
 
@@ -72,22 +73,9 @@ func (e *env) lookup(k string) (string, bool) { v, ok := e.vars[k]; return v, ok
 // trial is a rollback) and minRolledBack is 0, so that trials follow each
 // other.
 func (e *env) writeSpec(c config, reconcile string) error {
-	doc := fmt.Sprintf(`version: 1
-name: bench
-railway:
-  endpoint: %s
-  projectId: ${BENCH_PROJECT_ID}
-  environment: production
-  maxRequestsPerHour: 100000
-addon:
-  service: Redis
-consumers:
-  - service: backend
-    variables:
-      REDIS_URL: %s
-health:
-  probeTimeout: %s
-rollback:
+	doc := testspec.Doc(testspec.Options{Name: "bench", Endpoint: e.sim.URL(), ProjectID: "${BENCH_PROJECT_ID}",
+		MaxRequestsPerHour: 100000, RedisURL: declaredURL, Health: "probeTimeout: " + c.timeout.String(), StatePath: e.statePath,
+		Extra: fmt.Sprintf(`rollback:
   failureThreshold: %d
   recoveryThreshold: %d
   minRolledBack: 0s
@@ -96,9 +84,7 @@ schedule:
   reconcile: %q
   probe: %q
   report: "@every 24h"
-state:
-  path: %s
-`, e.sim.URL(), declaredURL, c.timeout, c.failures, c.recovery, reconcile, everyExpr(c.probe), e.statePath)
+`, c.failures, c.recovery, reconcile, everyExpr(c.probe))})
 	return os.WriteFile(e.specPath, []byte(doc), 0o600)
 }
 

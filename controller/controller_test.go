@@ -112,11 +112,11 @@ func TestInvalidEditKeepsTheLastValidSpec(t *testing.T) {
 	h.waitFor(5*time.Second, "specValid false on /status", func() bool { return h.statusDoc()["specValid"] == false })
 	doc := h.statusDoc()
 	errs, _ := doc["specErrors"].([]any)
-	if len(errs) != 1 || !strings.Contains(errs[0].(string), "desired.yaml:19:") ||
+	if len(errs) != 1 || !strings.Contains(errs[0].(string), "desired.yaml:21:") ||
 		!strings.Contains(errs[0].(string), "rollback.failureThreshold") {
-		t.Errorf("specErrors = %v, want one desired.yaml:19:COL: rollback.failureThreshold line", errs)
+		t.Errorf("specErrors = %v, want one desired.yaml:21:COL: rollback.failureThreshold line", errs)
 	}
-	if n := h.logged("spec rejected, the last valid spec keeps running", "problem", "desired.yaml:19:"); n != 1 {
+	if n := h.logged("spec rejected, the last valid spec keeps running", "problem", "desired.yaml:21:"); n != 1 {
 		t.Errorf("rejection logged with its position %d times, want 1", n)
 	}
 	if v, _ := value(h.scrape(), "reconciler_spec_valid", nil); v != 0 {

@@ -26,6 +26,7 @@ import (
 	"github.com/smartlic/reconciler/controller"
 	"github.com/smartlic/reconciler/internal/redisserver"
 	"github.com/smartlic/reconciler/internal/redisserver/redistest"
+	"github.com/smartlic/reconciler/internal/testspec"
 	"github.com/smartlic/reconciler/railway/railwaytest"
 	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/spec"
@@ -62,26 +63,12 @@ type harness struct {
 	done   chan error
 }
 
-// specDoc is the test spec; %s are the endpoint, the state path and extra
-// top-level YAML. Schedules are divided by speedup when loaded.
-const specDoc = `version: 1
-name: smartlic-test
-railway:
-  endpoint: %s
-  projectId: ${TEST_PROJECT_ID}
-  environment: production
-  maxRequestsPerHour: 100000
-addon:
-  service: Redis
-consumers:
-  - service: backend
-    variables:
-      REDIS_URL: ${{Redis.REDIS_URL}}
-health:
-  probeTimeout: 100ms
-  redis:
-    maxLatency: 80ms
-rollback:
+// specDoc is the test spec for a failure threshold, with extra top-level
+// YAML. Schedules are divided by speedup when loaded.
+func (h *harness) specDoc(failureThreshold int, extra string) string {
+	return testspec.Doc(testspec.Options{Name: "smartlic-test", Endpoint: h.sim.URL(), MaxRequestsPerHour: 100000,
+		Health: "probeTimeout: 100ms\nredis:\n  maxLatency: 80ms", StatePath: h.statePath,
+		Extra: fmt.Sprintf(`rollback:
   failureThreshold: %d
   recoveryThreshold: 2
   minRolledBack: 0s
@@ -89,9 +76,8 @@ schedule:
   reconcile: "@every 1s"
   probe: "@every 1s"
   report: "@every 1h"
-state:
-  path: %s
-%s`
+%s`, failureThreshold, extra)})
+}
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
@@ -120,7 +106,7 @@ func (h *harness) lookupEnv(k string) (string, bool) { v, ok := h.env[k]; return
 // temporary, rename it over the file).
 func (h *harness) writeSpec(failureThreshold int, extra string) {
 	h.t.Helper()
-	h.writeRaw(fmt.Sprintf(specDoc, h.sim.URL(), failureThreshold, h.statePath, extra))
+	h.writeRaw(h.specDoc(failureThreshold, extra))
 }
 
 func (h *harness) writeRaw(doc string) {

@@ -3,7 +3,6 @@ package reconcile_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/smartlic/reconciler/internal/redisserver"
 	"github.com/smartlic/reconciler/internal/redisserver/redistest"
+	"github.com/smartlic/reconciler/internal/testspec"
 	"github.com/smartlic/reconciler/probes"
 	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/railway/railwaytest"
@@ -110,25 +110,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 
 func (e *env) parseSpec(extra string) *spec.Spec {
 	e.t.Helper()
-	doc := fmt.Sprintf(`
-version: 1
-name: smartlic-production
-railway:
-  endpoint: %s
-  projectId: ${TEST_PROJECT_ID}
-  environment: production
-  maxRequestsPerHour: 100000
-addon:
-  service: Redis
-consumers:
-  - service: backend
-    variables:
-      REDIS_URL: ${{Redis.REDIS_URL}}
-health:
-  probeTimeout: 500ms
-state:
-  path: %s
-%s`, e.sim.URL(), e.statePath, extra)
+	doc := testspec.Doc(testspec.Options{Endpoint: e.sim.URL(), MaxRequestsPerHour: 100000, StatePath: e.statePath, Extra: extra})
 	env := map[string]string{"TEST_PROJECT_ID": e.projectID}
 	sp, err := spec.Parse("desired.yaml", []byte(doc), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {

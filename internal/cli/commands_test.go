@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/smartlic/reconciler/internal/redisserver/redistest"
+	"github.com/smartlic/reconciler/internal/testspec"
 	"github.com/smartlic/reconciler/railway/railwaytest"
 	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/state"
@@ -39,23 +39,7 @@ func newProject(t *testing.T, extra string) *project {
 	dir := t.TempDir()
 	p := &project{sim: sim, statePath: filepath.Join(dir, "state", "state.json"), envID: eid, backendID: backend,
 		env: map[string]string{"RAILWAY_PROJECT_ID": pid, "RAILWAY_API_TOKEN": cliToken}}
-	body := fmt.Sprintf(`version: 1
-name: smartlic-production
-railway:
-  endpoint: %s
-  projectId: ${RAILWAY_PROJECT_ID}
-  environment: production
-addon:
-  service: Redis
-consumers:
-  - service: backend
-    variables:
-      REDIS_URL: ${{Redis.REDIS_URL}}
-health:
-  probeTimeout: 500ms
-state:
-  path: %s
-%s`, sim.URL(), p.statePath, extra)
+	body := testspec.Doc(testspec.Options{Endpoint: sim.URL(), ProjectID: "${RAILWAY_PROJECT_ID}", StatePath: p.statePath, Extra: extra})
 	p.spec = filepath.Join(dir, "desired.yaml")
 	if err := os.WriteFile(p.spec, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
