@@ -28,8 +28,8 @@ func (r *Reconciler) act(ctx context.Context, sp *spec.Spec, plan *Plan, obs *Ob
 		if err := ctx.Err(); err != nil {
 			return done, err
 		}
-		if !a.Kind.writes() {
-			continue // headers: the writes follow
+		if !a.Kind.writes() || a.DependsOn != "" {
+			continue // headers (the writes follow), and what a later pass does
 		}
 		if preemptible && r.serveUrgent() {
 			return done, errInterrupted

@@ -57,7 +57,11 @@ func (r *Reconciler) Converge(ctx context.Context, opts ConvergeOptions) (*Resul
 func describeOutstanding(res *Result) string {
 	switch {
 	case res.Plan.Pending():
-		return res.Plan.Actions[0].String()
+		for _, a := range res.Plan.Actions {
+			if a.DependsOn == "" {
+				return a.String()
+			}
+		}
 	case len(res.Plan.Waiting) > 0:
 		return "waiting: " + res.Plan.Waiting[0]
 	}

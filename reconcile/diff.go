@@ -215,15 +215,16 @@ func (d *differ) consumer(c spec.Consumer, co ConsumerObs) {
 		}
 		return
 	}
+	var after string
 	if d.State.Health.Mode == state.Unbound && !d.canBind() {
 		d.plan.Waiting = append(d.plan.Waiting, fmt.Sprintf("binding %s once addon %s is up and one probe round is healthy", c.Service, d.Spec.Addon.Service))
-		return
+		after = fmt.Sprintf("addon %s SUCCESS and one healthy round", d.Spec.Addon.Service)
 	}
 	reason := d.deployReason()
 	d.add(Action{Kind: ActSetVariables, Service: c.Service, ServiceID: co.ID, Set: set,
-		Changes: changesFor(set, co.Vars), Reason: reason, Correction: reason == reasonCorrection})
+		Changes: changesFor(set, co.Vars), Reason: reason, Correction: reason == reasonCorrection, DependsOn: after})
 	if c.Deploy {
-		d.add(Action{Kind: ActDeploy, Service: c.Service, ServiceID: co.ID, Reason: reason})
+		d.add(Action{Kind: ActDeploy, Service: c.Service, ServiceID: co.ID, Reason: reason, DependsOn: after})
 	}
 }
 

@@ -101,9 +101,11 @@ func TestDiff(t *testing.T) {
 			if after := snapshot(t, obs, tt.state); after != before {
 				t.Fatal("Diff modified its inputs")
 			}
-			var kinds []string
+			var kinds []string // what this pass carries out; the goldens show the whole path
 			for _, a := range plan.Actions {
-				kinds = append(kinds, string(a.Kind))
+				if a.DependsOn == "" {
+					kinds = append(kinds, string(a.Kind))
+				}
 			}
 			if got := strings.Join(kinds, " "); got != tt.kinds {
 				t.Errorf("actions = %q, want %q", got, tt.kinds)
@@ -196,5 +198,35 @@ func golden(t *testing.T, path, got string) {
 	}
 	if got != string(want) {
 		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, got, want)
+	}
+}
+
+// The plan of an empty project shows the whole path: the creation now,
+// then the binding write and the deploy, marked as depending on the addon
+// and a healthy round (text and JSON).
+func TestPlanShowsActionsThatDependOnEarlierOnes(t *testing.T) {
+	w := newWorld()
+	w.addon = nil
+	plan := Diff(DiffInput{Spec: fixture(t), Obs: w.obs(), State: stateWith(state.Unbound), Now: t0})
+	const after = "addon Redis SUCCESS and one healthy round"
+	var deferred []string
+	for _, a := range plan.Actions {
+		if a.DependsOn != "" {
+			if a.DependsOn != after {
+				t.Errorf("%s %s depends on %q", a.Kind, a.Service, a.DependsOn)
+			}
+			deferred = append(deferred, string(a.Kind)+" "+a.Service)
+		}
+	}
+	if got := strings.Join(deferred, ", "); got != "set-variables backend, deploy backend, set-variables worker, deploy worker" {
+		t.Fatalf("deferred actions = %q", got)
+	}
+	text := planText(t, plan)
+	if !strings.Contains(text, "(after: "+after+") set backend REDIS_URL: is unset, want \"${{Redis.REDIS_URL}}\"") {
+		t.Errorf("text plan:\n%s", text)
+	}
+	b, err := json.Marshal(plan)
+	if err != nil || !strings.Contains(string(b), `"dependsOn":"`+after+`"`) {
+		t.Errorf("JSON plan has no dependsOn: %s (%v)", b, err)
 	}
 }

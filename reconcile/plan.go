@@ -46,6 +46,10 @@ type Action struct {
 	// Correction marks a write that undoes drift, as opposed to one that
 	// binds the consumers or carries out a rollback or roll forward.
 	Correction bool `json:"correction,omitempty"`
+	// DependsOn names what must happen first (the addon up and one healthy
+	// round, for a binding): the action is shown, so that a plan shows the
+	// whole path, but carried out by a later pass, once it holds.
+	DependsOn string `json:"dependsOn,omitempty"`
 }
 
 // Change describes one variable write. From and To are masked
@@ -87,8 +91,15 @@ type Plan struct {
 	Satisfied []string `json:"-"`
 }
 
-// Pending reports whether the plan has actions.
-func (p *Plan) Pending() bool { return len(p.Actions) > 0 }
+// Pending reports whether the plan has actions to carry out now.
+func (p *Plan) Pending() bool {
+	for _, a := range p.Actions {
+		if a.DependsOn == "" {
+			return true
+		}
+	}
+	return false
+}
 
 // Converged reports whether there is nothing to do and nothing to wait for.
 func (p *Plan) Converged() bool { return len(p.Actions) == 0 && len(p.Waiting) == 0 }
@@ -127,8 +138,12 @@ func (p *Plan) WriteText(w io.Writer) error {
 				indent = "  "
 			}
 		}
+		prefix := indent
+		if a.DependsOn != "" {
+			prefix += "(after: " + a.DependsOn + ") "
+		}
 		for _, line := range strings.Split(a.String(), "\n") {
-			b.WriteString(indent + line + "\n")
+			b.WriteString(prefix + line + "\n")
 		}
 	}
 	for _, s := range p.Waiting {
