@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -52,7 +53,7 @@ func (r *Reconciler) act(ctx context.Context, sp *spec.Spec, plan *Plan, obs *Ob
 func (r *Reconciler) step(ctx context.Context, sp *spec.Spec, a Action, obs *Observed, preemptible bool) error {
 	switch a.Kind {
 	case ActCreateAddon:
-		return r.createAddon(ctx, sp)
+		return r.createAddon(ctx, sp, obs)
 	case ActSetVariables:
 		return r.setVariables(ctx, sp, a, obs, preemptible)
 	default:
@@ -60,10 +61,13 @@ func (r *Reconciler) step(ctx context.Context, sp *spec.Spec, a Action, obs *Obs
 	}
 }
 
-// createAddon deploys the addon's template and persists the workflow id at
-// once, so that a retry resumes the workflow instead of creating again. It
-// is never interrupted.
-func (r *Reconciler) createAddon(ctx context.Context, sp *spec.Spec) error {
+// createAddon deploys the addon's template. The intent (the time, and the
+// ids of the services present) is saved before the request leaves, so
+// that an answer lost after Railway did the work never leads to a second
+// addon: the next passes wait for a new service to appear (and adopt it by
+// the difference of ids) until the grace period passes. A workflow id is
+// saved as soon as Railway answers. It is never interrupted.
+func (r *Reconciler) createAddon(ctx context.Context, sp *spec.Spec, obs *Observed) error {
 	var tpl *railway.Template
 	err := r.await(ctx, false, func(ctx context.Context) (err error) {
 		tpl, err = r.opts.Railway.Template(ctx, sp.Addon.Template)
@@ -73,6 +77,19 @@ func (r *Reconciler) createAddon(ctx context.Context, sp *spec.Spec) error {
 		return fmt.Errorf("reading template %q: %w", sp.Addon.Template, err)
 	}
 	st, now := r.o.st, r.now()
+	attempts := 1
+	if c := st.Addon.Creation; c != nil {
+		attempts = c.Attempts + 1
+	}
+	if attempts > 1 {
+		r.record(state.Event{At: now, Type: state.EventAddonCreateRetry,
+			Message: fmt.Sprintf("no new service appeared for the creation of addon %s: creating it once more (attempt %d)", sp.Addon.Service, attempts)})
+	}
+	st.Addon.Creation = &state.Creation{At: now.UTC(), Before: slices.Clone(obs.ServiceIDs), Attempts: attempts}
+	st.Addon.WorkflowID, st.Addon.WorkflowStarted = "", time.Time{}
+	if err := r.persist(); err != nil {
+		return err
+	}
 	var wf string
 	err = r.await(ctx, false, func(ctx context.Context) (err error) {
 		wf, err = r.opts.Railway.DeployTemplate(ctx, railway.TemplateDeploy{
@@ -82,16 +99,45 @@ func (r *Reconciler) createAddon(ctx context.Context, sp *spec.Spec) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("deploying template %q: %w", sp.Addon.Template, err)
+		r.createFailed(sp, err, now)
+		return errors.Join(fmt.Errorf("deploying template %q: %w", sp.Addon.Template, err), r.persist())
 	}
 	st.Addon.WorkflowID, st.Addon.WorkflowStarted = wf, now.UTC()
 	if wf == "" {
-		// No workflow to follow: the service appears on the next read.
+		// No workflow to follow: the service appears on a later read.
 		st.Addon.WorkflowID = noWorkflow
 	}
 	r.record(state.Event{At: now, Type: state.EventAddonCreating,
 		Message: fmt.Sprintf("creating addon %s from template %s (workflow %s)", sp.Addon.Service, sp.Addon.Template, st.Addon.WorkflowID)})
 	return r.persist()
+}
+
+// createFailed records a failed creation request. Railway refusing it
+// (a GraphQL error, a token that may not create services) is a definite
+// failure: the intent is dropped and a new creation waits. Anything else
+// (a timeout, a 5xx, a dropped connection) may have happened after
+// Railway did the work: the intent stands, and nothing is created again
+// until a new service appears or the grace period passes.
+func (r *Reconciler) createFailed(sp *spec.Spec, err error, now time.Time) {
+	a := &r.o.st.Addon
+	if definiteFailure(err) {
+		a.Creation = nil
+		a.LastCreateFailed, a.CreateError, a.CreateRefused = now.UTC(), spec.RedactURLsIn(err.Error()), railway.IsPermanent(err)
+		r.record(state.Event{At: now, Type: state.EventAddonCreateFailed,
+			Message: fmt.Sprintf("creating addon %s was refused: %s", sp.Addon.Service, a.CreateError)})
+		return
+	}
+	a.Creation.Ambiguous = spec.RedactURLsIn(err.Error())
+	r.record(state.Event{At: now, Type: state.EventAddonCreateAmbiguous,
+		Message: fmt.Sprintf("creating addon %s: the request failed after it may have reached Railway (%s); not creating again until a new service appears or %s pass",
+			sp.Addon.Service, a.Creation.Ambiguous, spec.FormatDuration(createGrace(sp)))})
+}
+
+// definiteFailure reports whether a creation request surely did nothing:
+// Railway refused it, or it never left (the budget, a rate limit).
+func definiteFailure(err error) bool {
+	var rl *railway.RateLimitedError
+	return railway.IsPermanent(err) || errors.Is(err, railway.ErrBudgetExhausted) || errors.As(err, &rl)
 }
 
 // setVariables writes one consumer's changed variables without a deploy.

@@ -9,10 +9,6 @@ import (
 	"github.com/smartlic/reconciler/state"
 )
 
-// workflowGrace is how long a completed template deployment may take to
-// show its service before the workflow is forgotten.
-const workflowGrace = 10 * time.Minute
-
 // bookkeep folds a successful observation into the state: resolved ids,
 // the addon's id (adopted by name, or found after a creation), the fate of
 // an in-flight workflow, the deploys being tracked, and the binding of the
@@ -44,17 +40,22 @@ func (b *booker) emit(typ, format string, args ...any) {
 
 func (b *booker) addon(sp *spec.Spec, st *state.State, obs *Observed) {
 	a, name := obs.Addon, sp.Addon.Service
+	creating := st.Addon.Creation != nil || st.Addon.WorkflowID != ""
 	switch {
 	case a != nil && a.ServiceID != st.Addon.ServiceID:
-		if st.Addon.WorkflowID != "" {
+		switch {
+		case obs.AddonFoundBy == "new id":
+			b.emit(state.EventAddonCreated, "addon %s created (%s, service %s): the new service of the creation, found by the difference of service ids",
+				name, a.ServiceID, a.ServiceName)
+		case creating:
 			b.emit(state.EventAddonCreated, "addon %s created (%s) from template %s", name, a.ServiceID, sp.Addon.Template)
-		} else {
+		default:
 			b.emit(state.EventAddonAdopted, "addon %s found (%s) and adopted", name, a.ServiceID)
 		}
 		st.Addon = state.Addon{ServiceID: a.ServiceID}
 	case a != nil:
-		st.Addon.WorkflowID, st.Addon.WorkflowStarted = "", time.Time{}
-	case st.Addon.WorkflowID != "":
+		st.Addon = state.Addon{ServiceID: a.ServiceID}
+	case creating:
 		b.workflow(name, st, obs.Workflow)
 	case st.Addon.ServiceID != "" && obs.AddonConflict == "":
 		b.emit(state.EventAddonMissing, "addon %s (%s) is gone from %s", name, st.Addon.ServiceID, sp.Railway.Environment)
@@ -62,19 +63,16 @@ func (b *booker) addon(sp *spec.Spec, st *state.State, obs *Observed) {
 	}
 }
 
+// workflow follows a creation's workflow: Railway saying Error is a
+// definite failure. Anything else waits for the service to appear (Diff
+// counts the grace period).
 func (b *booker) workflow(name string, st *state.State, wf *railway.WorkflowResult) {
-	switch {
-	case wf == nil && b.now.Sub(st.Addon.WorkflowStarted) > workflowGrace:
-		b.emit(state.EventAddonCreateFailed, "template deployment of %s returned no workflow and the service never appeared", name)
-		st.Addon = state.Addon{LastCreateFailed: b.now.UTC()}
-	case wf == nil:
-	case wf.Status == railway.WorkflowError:
-		b.emit(state.EventAddonCreateFailed, "creating addon %s failed: %s", name, orUnknown(wf.Error))
-		st.Addon = state.Addon{LastCreateFailed: b.now.UTC()}
-	case wf.Status == railway.WorkflowComplete && b.now.Sub(st.Addon.WorkflowStarted) > workflowGrace:
-		b.emit(state.EventAddonCreateFailed, "template deployment %s completed but service %s never appeared", st.Addon.WorkflowID, name)
-		st.Addon = state.Addon{LastCreateFailed: b.now.UTC()}
+	if wf == nil || wf.Status != railway.WorkflowError {
+		return
 	}
+	msg := orUnknown(wf.Error)
+	b.emit(state.EventAddonCreateFailed, "creating addon %s failed: %s", name, msg)
+	st.Addon = state.Addon{LastCreateFailed: b.now.UTC(), CreateError: msg}
 }
 
 func orUnknown(s string) string {

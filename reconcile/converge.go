@@ -34,8 +34,8 @@ func (r *Reconciler) Converge(ctx context.Context, opts ConvergeOptions) (*Resul
 	if opts.Sleep == nil {
 		opts.Sleep = clock.Sleep
 	}
-	for {
-		res := r.Pass(ctx, PassOptions{Probe: true})
+	for first := true; ; first = false {
+		res := r.Pass(ctx, PassOptions{Probe: true, Retry: first})
 		switch {
 		case res.Err != nil && Classify(res.Err) == ClassPermanent:
 			return res, res.Err

@@ -12,9 +12,24 @@ import (
 	"github.com/smartlic/reconciler/state"
 )
 
-// createRetryAfter is how long a failed template deployment waits before
-// the addon is created again.
-const createRetryAfter = 10 * time.Minute
+// Waits of the addon creation.
+const (
+	// createRetryAfter is how long a creation whose workflow failed waits
+	// before the addon is created again.
+	createRetryAfter = 10 * time.Minute
+	// refusedRetryAfter is how long a creation Railway refused (the token
+	// may not create services) waits: at most 2 attempts an hour.
+	refusedRetryAfter = time.Hour
+	// defaultCreateGrace is how long a creation may take to show its
+	// service before it is sent once more (addon.createGrace).
+	defaultCreateGrace = 15 * time.Minute
+	// maxCreateAttempts bounds the creations of one intent: the first,
+	// and one more after the grace period; then a person must look.
+	maxCreateAttempts = 2
+)
+
+// createGrace is the spec's grace period of an addon creation.
+func createGrace(sp *spec.Spec) time.Duration { return defaultCreateGrace }
 
 // DiffInput is everything Diff looks at.
 type DiffInput struct {
@@ -29,6 +44,9 @@ type DiffInput struct {
 	// DecisionsOnly restricts the plan to the consumers' variables and
 	// deploys: what a probe round carries out between passes.
 	DecisionsOnly bool
+	// Retry says a person asked (apply): a blocked creation is tried again
+	// at once.
+	Retry bool
 }
 
 // Diff computes the plan: every action needed to converge Railway on the
@@ -135,6 +153,13 @@ func (d *differ) addon() {
 		d.plan.Blocked = append(d.plan.Blocked, obs.AddonConflict+": rename one of them or change addon.service")
 	case a == nil:
 		d.missingAddon()
+	case a.ServiceName != name:
+		// Found by the difference of ids after a creation: Railway named it
+		// otherwise. Reported; never a reason to create again.
+		msg := fmt.Sprintf("addon found as service %s (%s), not %s: references like ${{%s.REDIS_URL}} do not reach it; "+
+			"rename the service in Railway, or set addon.service and the consumers' variables to %s", a.ServiceName, a.ServiceID, name, name, a.ServiceName)
+		d.drift(DriftItem{Kind: DriftAddon, Service: name, Desired: name, Actual: a.ServiceName, Message: msg})
+		d.plan.Blocked = append(d.plan.Blocked, msg)
 	case a.LatestDeployment == nil:
 		d.plan.Waiting = append(d.plan.Waiting, fmt.Sprintf("addon %s has no deployment yet", name))
 	case a.LatestDeployment.Status.InProgress():
@@ -151,19 +176,65 @@ func (d *differ) missingAddon() {
 	name := sp.Addon.Service
 	d.drift(DriftItem{Kind: DriftAddon, Service: name, Desired: "present", Actual: "missing",
 		Message: fmt.Sprintf("addon %s not found in %s", name, sp.Railway.Environment)})
+	create := Action{Kind: ActCreateAddon, Service: name,
+		Reason: fmt.Sprintf("create addon %s from template %s: not found in %s", name, sp.Addon.Template, sp.Railway.Environment)}
 	switch {
-	case st.Addon.WorkflowID != "":
-		d.plan.Waiting = append(d.plan.Waiting, workflowWait(name, st.Addon.WorkflowID, d.Obs.Workflow))
 	case !sp.Addon.Create:
 		d.plan.Blocked = append(d.plan.Blocked, fmt.Sprintf("addon %s not found in %s and addon.create is false", name, sp.Railway.Environment))
-	case !st.Addon.LastCreateFailed.IsZero() && d.Now.Before(st.Addon.LastCreateFailed.Add(createRetryAfter)):
-		d.plan.Blocked = append(d.plan.Blocked, fmt.Sprintf("creating addon %s failed at %s; retrying after %s", name,
-			st.Addon.LastCreateFailed.UTC().Format(time.RFC3339), st.Addon.LastCreateFailed.Add(createRetryAfter).UTC().Format(time.RFC3339)))
+	case st.Addon.Creation != nil || st.Addon.WorkflowID != "":
+		d.creationInFlight(create)
+	case !st.Addon.LastCreateFailed.IsZero() && !d.Retry && d.Now.Before(st.Addon.LastCreateFailed.Add(d.createCooldown())):
+		next := st.Addon.LastCreateFailed.Add(d.createCooldown())
+		d.plan.Blocked = append(d.plan.Blocked, fmt.Sprintf("creating addon %s failed at %s (%s); trying again after %s, or at once with `reconciler apply`",
+			name, stamp(st.Addon.LastCreateFailed), orUnknown(st.Addon.CreateError), stamp(next)))
 	default:
-		d.add(Action{Kind: ActCreateAddon, Service: name,
-			Reason: fmt.Sprintf("create addon %s from template %s: not found in %s", name, sp.Addon.Template, sp.Railway.Environment)})
+		d.add(create)
 	}
 }
+
+func (d *differ) createCooldown() time.Duration {
+	if d.State.Addon.CreateRefused {
+		return refusedRetryAfter
+	}
+	return createRetryAfter
+}
+
+// creationInFlight waits for the service of a creation to appear: no new
+// creation before the grace period passes, then one more, then a person
+// must look.
+func (d *differ) creationInFlight(create Action) {
+	a, name := d.State.Addon, d.Spec.Addon.Service
+	since, attempts, ambiguous := a.WorkflowStarted, 1, ""
+	if c := a.Creation; c != nil {
+		since, attempts, ambiguous = c.At, c.Attempts, c.Ambiguous
+	}
+	deadline := since.Add(createGrace(d.Spec))
+	switch {
+	case d.Now.Before(deadline):
+		d.plan.Waiting = append(d.plan.Waiting, creationWait(name, a, d.Obs.Workflow, ambiguous, deadline))
+	case attempts < maxCreateAttempts || d.Retry:
+		create.Reason = fmt.Sprintf("create addon %s once more: no new service appeared within %s of the creation sent at %s",
+			name, spec.FormatDuration(createGrace(d.Spec)), stamp(since))
+		d.add(create)
+	default:
+		d.plan.Blocked = append(d.plan.Blocked, fmt.Sprintf("creating addon %s was sent %d times (the last at %s) and no new service appeared within %s: "+
+			"look at the project in Railway (a half-created or renamed service?), then run `reconciler apply` to try again",
+			name, attempts, stamp(since), spec.FormatDuration(createGrace(d.Spec))))
+	}
+}
+
+func creationWait(name string, a state.Addon, wf *railway.WorkflowResult, ambiguous string, deadline time.Time) string {
+	switch {
+	case ambiguous != "":
+		return fmt.Sprintf("addon %s: the creation request failed after it may have reached Railway (%s); waiting for a new service until %s",
+			name, ambiguous, stamp(deadline))
+	case a.WorkflowID != "" && a.WorkflowID != noWorkflow:
+		return workflowWait(name, a.WorkflowID, wf) + ", until " + stamp(deadline)
+	}
+	return fmt.Sprintf("addon %s: created, waiting for its service to appear until %s", name, stamp(deadline))
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func workflowWait(name, id string, wf *railway.WorkflowResult) string {
 	status := "Running"
@@ -228,10 +299,12 @@ func (d *differ) consumer(c spec.Consumer, co ConsumerObs) {
 	}
 }
 
-// canBind: the addon is up and the last conclusive round was healthy.
+// canBind: the addon is up under its declared name (the consumers'
+// references name it) and the last conclusive round was healthy.
 func (d *differ) canBind() bool {
 	a := d.Obs.Addon
-	return a != nil && a.LatestDeployment != nil && a.LatestDeployment.Status.Good() && d.State.Health.LastRound == "healthy"
+	return a != nil && a.ServiceName == d.Spec.Addon.Service && a.LatestDeployment != nil && a.LatestDeployment.Status.Good() &&
+		d.State.Health.LastRound == "healthy"
 }
 
 func (d *differ) deployReason() string {

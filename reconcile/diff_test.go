@@ -65,8 +65,27 @@ func TestDiff(t *testing.T) {
 			state: stateWith(state.Bound, owed("backend"), decided("roll forward: 12 healthy rounds over 6m"))},
 		{name: "create false", spec: func(s *spec.Spec) { s.Addon.Create = false }, world: newWorld(), state: stateWith(state.Unbound),
 			wantDrift: 4, wantWaiting: 2, wantBlocked: 1},
-		{name: "workflow in flight", world: newWorld(), state: stateWith(state.Unbound, func(s *state.State) { s.Addon.WorkflowID = "wf_1" }),
+		{name: "workflow in flight", world: newWorld(), state: stateWith(state.Unbound, creating(time.Minute, 1, ""), func(s *state.State) {
+			s.Addon.WorkflowID, s.Addon.WorkflowStarted = "wf_1", t0.Add(-time.Minute)
+		}), wantDrift: 4, wantWaiting: 3},
+		{name: "ambiguous creation waits for its service", world: newWorld(),
+			state:     stateWith(state.Unbound, creating(14*time.Minute, 1, "DeployTemplate: HTTP 502")),
 			wantDrift: 4, wantWaiting: 3},
+		{name: "creation sent once more after the grace", world: newWorld(),
+			state: stateWith(state.Unbound, creating(15*time.Minute+time.Second, 1, "DeployTemplate: HTTP 502")),
+			kinds: "create-addon", wantDrift: 4, wantWaiting: 2},
+		{name: "creation sent twice needs a person", world: newWorld(),
+			state:     stateWith(state.Unbound, creating(16*time.Minute, 2, "DeployTemplate: HTTP 502")),
+			wantDrift: 4, wantWaiting: 2, wantBlocked: 1},
+		{name: "refused creation waits an hour", world: newWorld(), state: stateWith(state.Unbound, func(s *state.State) {
+			s.Addon.LastCreateFailed, s.Addon.CreateRefused = t0.Add(-50*time.Minute), true
+			s.Addon.CreateError = "creating the addon needs a workspace or account token in RAILWAY_API_TOKEN"
+		}), wantDrift: 4, wantWaiting: 2, wantBlocked: 1},
+		{name: "addon named otherwise is drift, never a creation", world: func() *world {
+			w := newWorld().withAddon(railway.StatusSuccess)
+			w.addon.ServiceName = "Redis-x7Kp"
+			return w
+		}(), state: stateWith(state.Unbound, healthyRound), wantDrift: 4, wantBlocked: 1, wantWaiting: 2},
 		{name: "failed creation cools down", world: newWorld(), state: stateWith(state.Unbound, func(s *state.State) { s.Addon.LastCreateFailed = t0.Add(-time.Minute) }),
 			wantDrift: 4, wantWaiting: 2, wantBlocked: 1},
 		{name: "name conflict", world: func() *world { w := newWorld(); w.addon = nil; return w }(), state: stateWith(state.Unbound),
@@ -116,6 +135,14 @@ func TestDiff(t *testing.T) {
 			}
 			golden(t, filepath.Join("testdata", "plan", strings.NewReplacer(" ", "-", ":", "").Replace(tt.name)+".golden"), planText(t, plan))
 		})
+	}
+}
+
+// creating records a creation sent ago, after attempts, with an
+// ambiguous error.
+func creating(ago time.Duration, attempts int, ambiguous string) func(*state.State) {
+	return func(s *state.State) {
+		s.Addon.Creation = &state.Creation{At: t0.Add(-ago), Before: []string{"svc_backend", "svc_worker"}, Attempts: attempts, Ambiguous: ambiguous}
 	}
 }
 

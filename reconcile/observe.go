@@ -28,6 +28,12 @@ type Observed struct {
 	// AddonConflict explains why a service named like the addon is not
 	// taken for it (its image is not Redis).
 	AddonConflict string
+	// AddonFoundBy says how the addon was found: "id" (the id stored in
+	// the state), "new id" (a service that was not there before a
+	// creation) or "name" (adoption by addon.service).
+	AddonFoundBy string
+	// ServiceIDs lists every service of the environment.
+	ServiceIDs []string
 	// Consumers maps each consumer's service name to what was observed.
 	Consumers map[string]ConsumerObs
 	// Workflow is the status of the in-flight template deployment, when the
@@ -49,10 +55,17 @@ type observeInput struct {
 	Railway        state.Resolved
 	AddonServiceID string
 	WorkflowID     string
+	// Before are the service ids present before a creation in flight (nil
+	// when none is).
+	Before []string
 }
 
 func observeInputOf(st *state.State) observeInput {
-	return observeInput{Railway: st.Railway, AddonServiceID: st.Addon.ServiceID, WorkflowID: st.Addon.WorkflowID}
+	in := observeInput{Railway: st.Railway, AddonServiceID: st.Addon.ServiceID, WorkflowID: st.Addon.WorkflowID}
+	if c := st.Addon.Creation; c != nil {
+		in.Before = slices.Clone(c.Before)
+	}
+	return in
 }
 
 // ConsumerObs is one consumer as observed.
@@ -81,7 +94,10 @@ func (r *Reconciler) observe(ctx context.Context, sp *spec.Spec, in observeInput
 		return obs
 	}
 	obs.EnvironmentID = id.env
-	r.fillAddon(obs, sp, in.AddonServiceID, env)
+	for _, inst := range env.Instances {
+		obs.ServiceIDs = append(obs.ServiceIDs, inst.ServiceID)
+	}
+	r.fillAddon(obs, sp, in, env)
 	r.fillConsumers(obs, sp, id, env)
 	if wf := in.WorkflowID; wf != "" && wf != noWorkflow && obs.Addon == nil {
 		res, err := r.opts.Railway.WorkflowStatus(ctx, wf)
@@ -188,24 +204,35 @@ func renamed(sp *spec.Spec, id ids, env *railway.Observation) bool {
 	return false
 }
 
-// fillAddon finds the addon: by the id stored in the state first, then by
-// name (adoption) when the image looks like Redis or is unknown.
-func (r *Reconciler) fillAddon(obs *Observed, sp *spec.Spec, sid string, env *railway.Observation) {
-	if sid != "" {
-		if in, ok := env.InstanceByID(sid); ok {
-			obs.Addon = &in
+// fillAddon finds the addon: by the id stored in the state first; while a
+// creation is in flight, by the difference of service ids (a service that
+// was not there before, with the addon's image: Railway's CLI finds the
+// service it created the same way, whatever its name); then by name
+// (adoption) when the image looks like the addon's or is unknown.
+func (r *Reconciler) fillAddon(obs *Observed, sp *spec.Spec, in observeInput, env *railway.Observation) {
+	if sid := in.AddonServiceID; sid != "" {
+		if inst, ok := env.InstanceByID(sid); ok {
+			obs.Addon, obs.AddonFoundBy = &inst, "id"
 			return
 		}
 	}
-	in, ok := env.Instance(sp.Addon.Service)
+	if in.Before != nil {
+		for _, inst := range env.Instances {
+			if !slices.Contains(in.Before, inst.ServiceID) && r.opts.Addon.Matches(inst.Image) {
+				obs.Addon, obs.AddonFoundBy = &inst, "new id"
+				return
+			}
+		}
+	}
+	inst, ok := env.Instance(sp.Addon.Service)
 	if !ok {
 		return
 	}
-	if in.Image != "" && !r.opts.Addon.Matches(in.Image) {
-		obs.AddonConflict = fmt.Sprintf("service %s exists but runs image %q, not %s", in.ServiceName, in.Image, r.opts.Addon.Name)
+	if inst.Image != "" && !r.opts.Addon.Matches(inst.Image) {
+		obs.AddonConflict = fmt.Sprintf("service %s exists but runs image %q, not %s", inst.ServiceName, inst.Image, r.opts.Addon.Name)
 		return
 	}
-	obs.Addon = &in
+	obs.Addon, obs.AddonFoundBy = &inst, "name"
 }
 
 func (r *Reconciler) fillConsumers(obs *Observed, sp *spec.Spec, id ids, env *railway.Observation) {

@@ -19,6 +19,9 @@ type PassOptions struct {
 	Probe bool
 	// DryRun computes the plan without carrying it out.
 	DryRun bool
+	// Retry says a person asked (apply): a creation that is blocked
+	// (refused, or sent without its service appearing) is tried again.
+	Retry bool
 }
 
 // Result is the outcome of one pass.
@@ -118,7 +121,7 @@ func (r *Reconciler) applyPass(ctx context.Context, in passInput, po PassOptions
 		r.record(bookkeep(sp, r.o.st, obs, now)...)
 		r.o.lastObs = obs
 	}
-	plan := Diff(DiffInput{Spec: sp, Obs: obs, State: r.o.st, Decisions: decisions, Now: now})
+	plan := Diff(DiffInput{Spec: sp, Obs: obs, State: r.o.st, Decisions: decisions, Now: now, Retry: po.Retry})
 	res := &Result{Plan: plan, Obs: obs, Round: in.round, Err: obs.Err}
 	if !po.DryRun {
 		r.settle(plan)

@@ -147,9 +147,36 @@ type Addon struct {
 	ServiceID string `json:"serviceId,omitempty"`
 	// WorkflowID is an in-flight template deployment; a pass resumes it
 	// instead of creating the addon again.
-	WorkflowID       string    `json:"workflowId,omitempty"`
-	WorkflowStarted  time.Time `json:"workflowStarted,omitzero"`
+	WorkflowID      string    `json:"workflowId,omitempty"`
+	WorkflowStarted time.Time `json:"workflowStarted,omitzero"`
+	// Creation is a creation sent (or about to be) whose service has not
+	// been found yet: it is recorded before the request leaves, so that an
+	// answer lost after Railway did the work never leads to a second addon.
+	Creation *Creation `json:"creation,omitempty"`
+	// LastCreateFailed is when Railway said a creation failed (its workflow
+	// ended in Error, or it refused the request), and CreateError what it
+	// said; a new creation waits (see reconcile).
 	LastCreateFailed time.Time `json:"lastCreateFailed,omitzero"`
+	CreateError      string    `json:"createError,omitempty"`
+	// CreateRefused is set when Railway refused the request itself (the
+	// token may not create services): the creation then waits an hour.
+	CreateRefused bool `json:"createRefused,omitempty"`
+}
+
+// Creation is the intent of an addon creation.
+type Creation struct {
+	// At is when the intent was recorded, just before the request left.
+	At time.Time `json:"at"`
+	// Before lists the ids of the environment's services at that time: the
+	// new service is the one whose id is not among them.
+	Before []string `json:"before"`
+	// Attempts counts the creations sent for this intent: 1, then 2 after
+	// the grace period passed with no new service.
+	Attempts int `json:"attempts"`
+	// Ambiguous is the error of a request whose outcome is unknown (a
+	// timeout, a 5xx or a dropped connection after it was sent); "" when
+	// Railway answered.
+	Ambiguous string `json:"ambiguous,omitempty"`
 }
 
 // Deploy tracks a deploy the operator owes or started for one consumer.

@@ -38,6 +38,13 @@ const (
 	EventAddonAdopted = "AddonAdopted"
 	// EventAddonCreateFailed: a creation failed or never showed its service.
 	EventAddonCreateFailed = "AddonCreateFailed"
+	// EventAddonCreateAmbiguous: a creation request failed after it may
+	// have reached Railway; nothing is created again until a new service
+	// appears or the grace period passes.
+	EventAddonCreateAmbiguous = "AddonCreateAmbiguous"
+	// EventAddonCreateRetry: the grace period passed with no new service;
+	// the creation is sent once more.
+	EventAddonCreateRetry = "AddonCreateRetry"
 	// EventAddonMissing: the adopted addon is gone from the environment.
 	EventAddonMissing = "AddonMissing"
 	// EventVariablesSet: a write that binds the consumers or carries out a
@@ -63,7 +70,7 @@ const (
 func WarnEvent(t string) bool {
 	switch t {
 	case EventDegraded, EventRolledBack, EventHeld, EventRecoveryInterrupted, EventDeployFailed,
-		EventAddonCreateFailed, EventAddonMissing, EventObservationFailed:
+		EventAddonCreateFailed, EventAddonCreateAmbiguous, EventAddonCreateRetry, EventAddonMissing, EventObservationFailed:
 		return true
 	}
 	return false
