@@ -416,7 +416,6 @@ func TestRoundsInterruptAPassOnlyToRollBack(t *testing.T) {
 	}
 }
 
-
 func waitChan(t *testing.T, c <-chan struct{}, what string) {
 	t.Helper()
 	select {
