@@ -118,11 +118,17 @@ func (c *Controller) reconcileOnce(ctx context.Context, t *term) {
 }
 
 // pass runs one pass (no probe round: rounds run on their own schedule)
-// and notes whether Railway could be observed.
+// and notes whether Railway could be observed. While backing off after a
+// permanent error it runs none and returns nil.
 func (c *Controller) pass(ctx context.Context, t *term) *reconcile.Result {
 	t.passMu.Lock()
 	defer t.passMu.Unlock()
+	if t.backoff.skip(c.opts.Now()) {
+		c.log.Debug("reconcile pass skipped: backing off after a permanent error")
+		return nil
+	}
 	res := t.rec.Pass(ctx, reconcile.PassOptions{})
+	t.backoff.record(res, c.opts.Now())
 	if res.Obs != nil && res.Obs.Err == nil {
 		c.observed.Store(true)
 	}
@@ -134,7 +140,7 @@ func (c *Controller) pass(ctx context.Context, t *term) *reconcile.Result {
 // progress (an addon being created, a deploy), so that convergence does
 // not wait whole periods; at most maxRequeues times in a row.
 func (c *Controller) maybeRequeue(t *term, res *reconcile.Result) {
-	busy := res.Err == nil && (res.Acted > 0 || res.Interrupted || len(res.Plan.Waiting) > 0)
+	busy := res != nil && res.Err == nil && (res.Acted > 0 || res.Interrupted || len(res.Plan.Waiting) > 0)
 	d := period(c.Spec().Schedule.Reconcile, c.opts.Now()) / 4
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -59,6 +59,9 @@ func (c *Controller) reload(trigger string) {
 	c.mu.Unlock()
 	if sp.Hash == old.Hash && !wasInvalid {
 		c.log.Debug("spec unchanged", zap.String("trigger", trigger))
+		if t := c.currentTerm(); t != nil && trigger == "signal" {
+			t.backoff.reset() // SIGHUP: a person asks for an attempt now
+		}
 		return
 	}
 	sp = c.keepRestartFields(old, sp)
@@ -73,6 +76,7 @@ func (c *Controller) reload(trigger string) {
 	c.m.initChecks(sp)
 	if t != nil {
 		c.reschedule(t, old, sp)
+		t.backoff.reset() // the fix may be in this edit: try at once
 	}
 	c.warnSlowRounds(sp)
 	c.reloadReporting(old, sp)

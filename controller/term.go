@@ -31,6 +31,7 @@ type term struct {
 	requeues int // consecutive requeued passes
 
 	passMu  sync.Mutex // serialises passes (the reconcile and report jobs)
+	backoff passBackoff
 	cron    *cron.Cron
 	jobs    map[string]cron.Job
 	entries map[string]cron.EntryID
@@ -49,7 +50,7 @@ func (c *Controller) runTerm(ctx context.Context, a *app.App, lease state.Lease)
 	if a.Loaded.CorruptMovedTo != "" {
 		c.log.Warn("state file was corrupt, starting fresh", zap.String("movedTo", a.Loaded.CorruptMovedTo))
 	}
-	t := &term{rec: a.Reconciler, lease: lease}
+	t := &term{rec: a.Reconciler, lease: lease, backoff: passBackoff{log: c.log}}
 	t.ctx, t.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	c.mu.Lock()
 	c.term = t
