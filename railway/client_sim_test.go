@@ -2,6 +2,7 @@ package railway_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -182,12 +183,14 @@ func TestSimRenderedVariables(t *testing.T) {
 }
 
 // TestSimCreateAddon runs `railway add --database redis` the client's way:
-// template, templateDeployV2, workflowStatus until Complete, then the new
-// service appears in the project and the environment.
+// template, templateDeployV2, workflowStatus (NotFound at first, then
+// Running) until Complete; the new service is listed only then, and is found
+// by the difference of service ids.
 func TestSimCreateAddon(t *testing.T) {
 	t.Parallel()
 	w := newSimWorld(t, railwaytest.Options{WorkflowDuration: 5 * time.Second}, nil)
 	ctx := t.Context()
+	before := serviceIDs(t, w)
 	tpl, err := w.c.Template(ctx, "redis")
 	if err != nil {
 		t.Fatal(err)
@@ -199,39 +202,61 @@ func TestSimCreateAddon(t *testing.T) {
 	if err != nil || wf == "" {
 		t.Fatalf("workflow %q, err %v", wf, err)
 	}
-	st, err := w.c.WorkflowStatus(ctx, wf)
-	if err != nil || st.Status != railway.WorkflowRunning {
-		t.Fatalf("status %+v, err %v, want Running", st, err)
-	}
-	w.clock.Advance(10 * time.Second)
-	if st, err = w.c.WorkflowStatus(ctx, wf); err != nil || st.Status != railway.WorkflowComplete {
-		t.Fatalf("status %+v, err %v, want Complete", st, err)
-	}
-	p, err := w.c.Project(ctx, w.projectID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cacheID string
-	for _, s := range p.Services {
-		if s.Name == "cache" {
-			cacheID = s.ID
+	for _, step := range []struct {
+		advance time.Duration
+		want    railway.WorkflowStatus
+	}{{0, railway.WorkflowNotFound}, {2 * time.Second, railway.WorkflowRunning}, {10 * time.Second, railway.WorkflowComplete}} {
+		if got := newIDs(serviceIDs(t, w), before); step.want != railway.WorkflowComplete && len(got) != 0 {
+			t.Fatalf("service %v listed while the workflow is not complete", got)
+		}
+		w.clock.Advance(step.advance)
+		if st, err := w.c.WorkflowStatus(ctx, wf); err != nil || st.Status != step.want {
+			t.Fatalf("status %+v, err %v, want %s", st, err, step.want)
 		}
 	}
+	created := newIDs(serviceIDs(t, w), before)
+	if len(created) != 1 {
+		t.Fatalf("new services = %v, want one", created)
+	}
+	cacheID := created[0]
 	obs, err := w.c.Observe(ctx, w.projectID, w.envID, []string{cacheID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	in, ok := obs.InstanceByID(cacheID)
-	if cacheID == "" || !ok || !strings.Contains(in.Image, "redis") {
+	if !ok || in.ServiceName != "cache" || !railway.IsRedisImage(in.Image) {
 		t.Fatalf("new service %q: %+v", cacheID, in)
 	}
 	raw := obs.Variables[cacheID]
 	if raw["REDISPORT"] != "6379" || raw["REDIS_PASSWORD"] == "" || !strings.Contains(raw["REDIS_URL"], "${{") {
 		t.Errorf("template variables were not filled from their defaults: %v", keys(raw))
 	}
-	if reqs := w.sim.Requests(); reqs[0].OperationName != railway.OpTemplate {
-		t.Errorf("first request = %s", reqs[0].OperationName)
+	if reqs := w.sim.Requests(); reqs[0].OperationName != railway.OpProject || reqs[1].OperationName != railway.OpTemplate {
+		t.Errorf("first requests = %s, %s", reqs[0].OperationName, reqs[1].OperationName)
 	}
+}
+
+func serviceIDs(t *testing.T, w *simWorld) []string {
+	t.Helper()
+	p, err := w.c.Project(t.Context(), w.projectID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, 0, len(p.Services))
+	for _, s := range p.Services {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
+func newIDs(after, before []string) []string {
+	var out []string
+	for _, id := range after {
+		if !slices.Contains(before, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func keys(m map[string]string) []string {
