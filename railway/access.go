@@ -99,7 +99,7 @@ func (c *Client) checkProjectToken(ctx context.Context, projectID, environment s
 	}
 	if info.Project.ID != projectID {
 		return &accessError{
-			msg: fmt.Sprintf("%s is a token for project %s, not project %s", c.creds.source(), info.Project.ID, projectID),
+			msg:  fmt.Sprintf("%s is a token for project %s, not project %s", c.creds.source(), info.Project.ID, projectID),
 			errs: []error{ErrTokenScope, ErrUnauthorized},
 		}
 	}
