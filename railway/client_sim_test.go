@@ -388,3 +388,35 @@ func BenchmarkObserve(b *testing.B) {
 	}
 	b.ReportMetric(float64(w.sim.RequestCount())/float64(b.N), "req/op")
 }
+
+// TestSimAmbiguousTemplateDeploy: a templateDeployV2 that Railway executed
+// and then answered 502, or whose connection dropped, is not retried: the
+// caller gets a transient error after one request, and the one service the
+// deployment created appears when its workflow completes.
+func TestSimAmbiguousTemplateDeploy(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []railwaytest.FaultKind{railwaytest.FaultAfterExecute502, railwaytest.FaultAfterExecuteDrop} {
+		w := newSimWorld(t, railwaytest.Options{}, nil)
+		tpl, err := w.c.Template(t.Context(), "redis")
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := serviceIDs(t, w)
+		w.sim.ResetLog()
+		w.sim.FailNextMutation("templateDeployV2", kind)
+		_, err = w.c.DeployTemplate(t.Context(), railway.TemplateDeploy{ProjectID: w.projectID, EnvironmentID: w.envID, Template: tpl, ServiceName: "Cache"})
+		if !railway.IsTransient(err) {
+			t.Fatalf("fault %d: err = %v, want transient", kind, err)
+		}
+		if n := w.sim.MutationCount(); n != 1 {
+			t.Errorf("fault %d: %d templateDeployV2 requests, want 1", kind, n)
+		}
+		if got := newIDs(serviceIDs(t, w), before); len(got) != 0 {
+			t.Errorf("fault %d: service listed before the workflow completed", kind)
+		}
+		w.clock.Advance(railwaytest.DefaultWorkflowDuration)
+		if got := newIDs(serviceIDs(t, w), before); len(got) != 1 {
+			t.Errorf("fault %d: new services %v, want exactly one", kind, got)
+		}
+	}
+}

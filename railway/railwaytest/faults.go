@@ -293,8 +293,6 @@ func writeFault(w http.ResponseWriter, a admission) int {
 	case FaultAfterExecute502:
 		http.Error(w, "Bad Gateway", http.StatusBadGateway)
 		return http.StatusBadGateway
-	case FaultAfterExecuteDrop:
-		return dropConnection(w)
 	default:
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return http.StatusInternalServerError

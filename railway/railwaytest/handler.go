@@ -76,6 +76,14 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	default:
 		resp := s.execute(r, p)
 		rec.executed = true
+		if adm.fault == FaultAfterExecuteDrop {
+			// Recorded before the client can notice the drop (other
+			// answers reach it only once this handler returns).
+			rec.Faulted = true
+			s.record(rec)
+			dropConnection(w)
+			return
+		}
 		if adm.fault != FaultNone {
 			rec.Faulted, rec.Status = true, writeFault(w, adm)
 		} else {
