@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
+	"regexp"
 	"sync/atomic"
 	"time"
 
@@ -18,8 +18,13 @@ import (
 
 // Defaults for Options.
 const (
-	DefaultHTTPTimeout = 30 * time.Second
-	DefaultMaxAttempts = 5
+	// DefaultQueryTimeout bounds one HTTP attempt of a query.
+	DefaultQueryTimeout = 30 * time.Second
+	// DefaultMutationTimeout bounds one HTTP attempt of a mutation. Railway's
+	// CLI raised its own timeout from 30 s to 90 s because long mutations
+	// exceeded 30 s.
+	DefaultMutationTimeout = 90 * time.Second
+	DefaultMaxAttempts     = 5
 )
 
 // Options configures a Client. Only Credentials is required.
@@ -30,15 +35,36 @@ type Options struct {
 	Credentials Credentials
 	// Version goes into the User-Agent as "reconciler/<version>"; default "dev".
 	Version string
-	// HTTPClient sends the requests; default an http.Client with a 30s timeout.
+	// Instance names this replica. When set, the User-Agent becomes
+	// "reconciler/<version> (instance <id>)" and every request carries
+	// "X-Reconciler-Instance: <id>", so Railway-side logs (and the
+	// simulator) attribute requests to the replica that sent them. At most
+	// 128 characters among letters, digits and ". _ : @ / -".
+	Instance string
+	// HTTPClient sends the requests; default an http.Client without a
+	// timeout of its own: each attempt is bounded by QueryTimeout or
+	// MutationTimeout, and the whole call by the caller's context.
 	HTTPClient *http.Client
+	// QueryTimeout bounds one HTTP attempt of a query; default 30s.
+	QueryTimeout time.Duration
+	// MutationTimeout bounds one HTTP attempt of a mutation; default 90s.
+	MutationTimeout time.Duration
 	// MaxRequestsPerHour is the client-side budget: no more than this many
 	// HTTP requests (retries included) in any hour. 0 means no budget.
+	// When Railway reports a lower X-RateLimit-Limit, the budget follows it
+	// down (see the package documentation).
 	MaxRequestsPerHour int
 	// Logger receives retry and request logs (never secrets); default no-op.
 	Logger *zap.Logger
-	// Now is the clock; default time.Now. Context deadlines are compared
-	// against it, so it must follow the wall clock in production.
+	// LogAttempts logs every failed attempt at warn level, as
+	// "attempt 3/5, next in 4s: <error>" (and "attempt 5/5, giving up:
+	// <error>" for the last), for interactive commands. Off, a retry is
+	// logged at warn only when its failure differs from the previous one
+	// (the controller's quieter default).
+	LogAttempts bool
+	// Now is the clock; default time.Now. Context deadlines, the edge
+	// block and the rate-limit window are compared against it, so it must
+	// follow the wall clock in production.
 	Now func() time.Time
 	// Sleep waits d or until ctx is done; default a timer. Tests inject a fake
 	// that records the waits and returns at once.
@@ -47,8 +73,10 @@ type Options struct {
 	MaxAttempts int
 	// OnRequest, when set, is called once per HTTP attempt with the operation
 	// name and one of "ok", "graphql_error", "not_found", "unauthorized",
-	// "rate_limited", "transient", "budget" (the last when the budget stopped
-	// the attempt before it was sent).
+	// "rate_limited", "transient", "budget" (the budget or the rate-limit
+	// reserve stopped the attempt before it was sent) or "edge_blocked"
+	// (the client-wide edge block stopped it before it was sent; the 429
+	// that starts or extends a block is "rate_limited").
 	OnRequest func(operation, result string)
 }
 
@@ -56,55 +84,84 @@ type Options struct {
 type Stats struct {
 	// Requests is the number of HTTP requests sent.
 	Requests int64
-	// RateLimitRemaining is the last X-RateLimit-Remaining seen, valid when
-	// RateLimitKnown.
+	// RateLimitRemaining is the last X-RateLimit-Remaining seen, less the
+	// requests sent since, valid when RateLimitKnown.
 	RateLimitRemaining int
 	RateLimitKnown     bool
+	// RateLimitLimit is the last X-RateLimit-Limit seen (0 when unknown).
+	RateLimitLimit int
 	// RateLimitReset is the last X-RateLimit-Reset seen (zero when unknown).
 	RateLimitReset time.Time
+	// Reserve is the number of requests kept for essential calls until
+	// RateLimitReset: ceil(10% of RateLimitLimit), 0 while no limit is known.
+	Reserve int
+	// Reserved is true while the reserve is in force: RateLimitRemaining is
+	// at or below Reserve before RateLimitReset, so non-essential calls fail
+	// fast with a *ReserveError.
+	Reserved bool
+	// BlockedUntil is when the next attempt may go out while Cloudflare's
+	// edge blocks this client (HTTP 429 "error code: 1015"); zero when not
+	// blocked.
+	BlockedUntil time.Time
+	// EdgeInterval is the current edge backoff interval (0 when not
+	// blocked): 60s, doubling per further block, at most 1h.
+	EdgeInterval time.Duration
+	// EdgeBlocks counts the edge-block answers that started or extended a
+	// block (one per backoff step).
+	EdgeBlocks int64
 }
 
 // Client calls Railway's GraphQL API. It is safe for concurrent use.
 type Client struct {
-	endpoint   string
-	creds      Credentials
-	userAgent  string
-	http       *http.Client
-	limiter    *rate.Limiter // nil: no budget
-	log        *zap.Logger
-	now        func() time.Time
-	sleep      func(ctx context.Context, d time.Duration) error
-	attempts   int
-	onRequest  func(operation, result string)
-	requests   atomic.Int64
-	statsMu    sync.Mutex
-	rateLimits Stats
+	endpoint    string
+	creds       Credentials
+	userAgent   string
+	instance    string
+	http        *http.Client
+	queryTO     time.Duration
+	mutationTO  time.Duration
+	budget      *budget // nil: no budget
+	log         *zap.Logger
+	logAttempts bool
+	now         func() time.Time
+	sleep       func(ctx context.Context, d time.Duration) error
+	attempts    int
+	onRequest   func(operation, result string)
+	requests    atomic.Int64
+	limits      rateLimits
+	edge        edgeGate
 }
 
-// New builds a Client. It fails on missing credentials or a negative budget.
+// instancePattern is what Options.Instance may hold: safe in a header and a
+// User-Agent comment.
+var instancePattern = regexp.MustCompile(`^[A-Za-z0-9._:@/-]{1,128}$`)
+
+// New builds a Client. It fails on missing credentials, a negative budget,
+// attempt count or timeout, or an instance name it cannot send.
 func New(opts Options) (*Client, error) {
-	if !opts.Credentials.valid() {
-		return nil, ErrNoToken
-	}
-	if opts.MaxRequestsPerHour < 0 {
-		return nil, fmt.Errorf("railway: maxRequestsPerHour must not be negative, got %d", opts.MaxRequestsPerHour)
-	}
-	if opts.MaxAttempts < 0 {
-		return nil, errors.New("railway: MaxAttempts must not be negative")
+	if err := checkOptions(opts); err != nil {
+		return nil, err
 	}
 	c := &Client{
-		endpoint:  orDefault(opts.Endpoint, spec.DefaultEndpoint),
-		creds:     opts.Credentials,
-		userAgent: "reconciler/" + orDefault(opts.Version, "dev"),
-		http:      opts.HTTPClient,
-		log:       opts.Logger,
-		now:       opts.Now,
-		sleep:     opts.Sleep,
-		attempts:  opts.MaxAttempts,
-		onRequest: opts.OnRequest,
+		endpoint:    orDefault(opts.Endpoint, spec.DefaultEndpoint),
+		creds:       opts.Credentials,
+		userAgent:   "reconciler/" + orDefault(opts.Version, "dev"),
+		instance:    opts.Instance,
+		http:        opts.HTTPClient,
+		queryTO:     orDuration(opts.QueryTimeout, DefaultQueryTimeout),
+		mutationTO:  orDuration(opts.MutationTimeout, DefaultMutationTimeout),
+		log:         opts.Logger,
+		logAttempts: opts.LogAttempts,
+		now:         opts.Now,
+		sleep:       opts.Sleep,
+		attempts:    opts.MaxAttempts,
+		onRequest:   opts.OnRequest,
+	}
+	if c.instance != "" {
+		c.userAgent += " (instance " + c.instance + ")"
 	}
 	if c.http == nil {
-		c.http = &http.Client{Timeout: DefaultHTTPTimeout}
+		c.http = &http.Client{}
 	}
 	if c.log == nil {
 		c.log = zap.NewNop()
@@ -120,29 +177,74 @@ func New(opts Options) (*Client, error) {
 		c.attempts = DefaultMaxAttempts
 	}
 	if opts.MaxRequestsPerHour > 0 {
-		c.limiter = newBudget(opts.MaxRequestsPerHour)
+		c.budget = newBudget(opts.MaxRequestsPerHour)
 	}
 	return c, nil
 }
 
-// newBudget is a token bucket that never allows more than n requests in any
-// hour: burst b = max(1, min(20, n/10)) and a refill of (n-b) per hour, so any
-// hour sees at most b + (n-b) = n.
-func newBudget(n int) *rate.Limiter {
+func checkOptions(opts Options) error {
+	switch {
+	case !opts.Credentials.valid():
+		return ErrNoToken
+	case opts.MaxRequestsPerHour < 0:
+		return fmt.Errorf("railway: maxRequestsPerHour must not be negative, got %d", opts.MaxRequestsPerHour)
+	case opts.MaxAttempts < 0:
+		return errors.New("railway: MaxAttempts must not be negative")
+	case opts.QueryTimeout < 0 || opts.MutationTimeout < 0:
+		return errors.New("railway: QueryTimeout and MutationTimeout must not be negative")
+	case opts.Instance != "" && !instancePattern.MatchString(opts.Instance):
+		return fmt.Errorf("railway: instance name %q: use at most 128 letters, digits and . _ : @ / -", opts.Instance)
+	}
+	return nil
+}
+
+// budget is the client-side token bucket: configured is
+// Options.MaxRequestsPerHour, applied the size the bucket has now (lower
+// when Railway reported a lower X-RateLimit-Limit).
+type budget struct {
+	limiter    *rate.Limiter
+	configured int
+	applied    atomic.Int64
+}
+
+func newBudget(n int) *budget {
+	b := &budget{configured: n, limiter: rate.NewLimiter(bucketRate(n))}
+	b.applied.Store(int64(n))
+	return b
+}
+
+// bucketRate sizes a token bucket that never allows more than n requests in
+// any hour: burst b = max(1, min(20, n/10)) and a refill of (n-b) per hour,
+// so any hour sees at most b + (n-b) = n.
+func bucketRate(n int) (rate.Limit, int) {
 	b := max(1, min(20, n/10))
 	refill := n - b
 	if refill == 0 {
 		refill = n // n == 1: one request per hour
 	}
-	return rate.NewLimiter(rate.Limit(float64(refill)/time.Hour.Seconds()), b)
+	return rate.Limit(float64(refill) / time.Hour.Seconds()), b
 }
 
-// Stats returns the request count and the last rate-limit headers seen.
+// follow resizes the bucket to min(configured, limit) when that changed.
+func (b *budget) follow(limit int, now time.Time) {
+	n := b.configured
+	if limit > 0 && limit < n {
+		n = limit
+	}
+	if b.applied.Swap(int64(n)) == int64(n) {
+		return
+	}
+	r, burst := bucketRate(n)
+	b.limiter.SetLimitAt(now, r)
+	b.limiter.SetBurstAt(now, burst)
+}
+
+// Stats returns the request count, the last rate-limit headers seen and the
+// edge block.
 func (c *Client) Stats() Stats {
-	c.statsMu.Lock()
-	s := c.rateLimits
-	c.statsMu.Unlock()
+	s := c.limits.snapshot(c.now())
 	s.Requests = c.requests.Load()
+	s.BlockedUntil, s.EdgeInterval, s.EdgeBlocks = c.edge.snapshot()
 	return s
 }
 
@@ -159,4 +261,11 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
 }

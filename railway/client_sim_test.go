@@ -181,59 +181,6 @@ func TestSimRenderedVariables(t *testing.T) {
 	}
 }
 
-// TestSimCreateAddon runs `railway add --database redis` the client's way:
-// template, templateDeployV2, workflowStatus until Complete, then the new
-// service appears in the project and the environment.
-func TestSimCreateAddon(t *testing.T) {
-	t.Parallel()
-	w := newSimWorld(t, railwaytest.Options{WorkflowDuration: 5 * time.Second}, nil)
-	ctx := t.Context()
-	tpl, err := w.c.Template(ctx, "redis")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tpl.ID != railwaytest.RedisTemplateID || len(tpl.SerializedConfig) == 0 {
-		t.Fatalf("template = %+v", tpl)
-	}
-	wf, err := w.c.DeployTemplate(ctx, railway.TemplateDeploy{ProjectID: w.projectID, EnvironmentID: w.envID, Template: tpl, ServiceName: "cache"})
-	if err != nil || wf == "" {
-		t.Fatalf("workflow %q, err %v", wf, err)
-	}
-	st, err := w.c.WorkflowStatus(ctx, wf)
-	if err != nil || st.Status != railway.WorkflowRunning {
-		t.Fatalf("status %+v, err %v, want Running", st, err)
-	}
-	w.clock.Advance(10 * time.Second)
-	if st, err = w.c.WorkflowStatus(ctx, wf); err != nil || st.Status != railway.WorkflowComplete {
-		t.Fatalf("status %+v, err %v, want Complete", st, err)
-	}
-	p, err := w.c.Project(ctx, w.projectID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cacheID string
-	for _, s := range p.Services {
-		if s.Name == "cache" {
-			cacheID = s.ID
-		}
-	}
-	obs, err := w.c.Observe(ctx, w.projectID, w.envID, []string{cacheID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, ok := obs.InstanceByID(cacheID)
-	if cacheID == "" || !ok || !strings.Contains(in.Image, "redis") {
-		t.Fatalf("new service %q: %+v", cacheID, in)
-	}
-	raw := obs.Variables[cacheID]
-	if raw["REDISPORT"] != "6379" || raw["REDIS_PASSWORD"] == "" || !strings.Contains(raw["REDIS_URL"], "${{") {
-		t.Errorf("template variables were not filled from their defaults: %v", keys(raw))
-	}
-	if reqs := w.sim.Requests(); reqs[0].OperationName != railway.OpTemplate {
-		t.Errorf("first request = %s", reqs[0].OperationName)
-	}
-}
-
 func keys(m map[string]string) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {

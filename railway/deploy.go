@@ -14,7 +14,7 @@ func (c *Client) UpsertVariables(ctx context.Context, projectID, environmentID, 
 	if len(vars) == 0 {
 		return nil
 	}
-	cl := call{op: OpUpsertVariables, doc: docUpsertVariables, vars: map[string]any{
+	cl := call{op: OpUpsertVariables, doc: docUpsertVariables, mutation: true, vars: map[string]any{
 		"project": projectID, "env": environmentID, "service": serviceID, "variables": vars,
 	}}
 	return c.do(ctx, cl, nil)
@@ -29,7 +29,7 @@ func (c *Client) DeployService(ctx context.Context, environmentID, serviceID str
 	var out struct {
 		ID string `json:"serviceInstanceDeployV2"`
 	}
-	cl := call{op: OpDeployService, doc: docDeployService, policy: retryUnsent,
+	cl := call{op: OpDeployService, doc: docDeployService, policy: retryUnsent, mutation: true,
 		vars: map[string]any{"env": environmentID, "service": serviceID}}
 	if err := c.do(ctx, cl, &out); err != nil {
 		return "", err

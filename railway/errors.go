@@ -25,11 +25,22 @@ var (
 	// (Options.MaxRequestsPerHour) has no token left before the context's
 	// deadline. Nothing was sent. It is transient.
 	ErrBudgetExhausted = errors.New("railway: request budget exhausted before the deadline")
+	// ErrTokenScope means the token is valid but scoped elsewhere: a project
+	// token for another project or environment, or a workspace token without
+	// the project. Errors wrapping it also wrap ErrUnauthorized. It is
+	// permanent until the token or the spec changes.
+	ErrTokenScope = errors.New("railway: token scoped to another project or environment")
+	// ErrProjectTokenCannotCreate means Railway refused to create the addon
+	// (templateDeployV2) for a project token (RAILWAY_TOKEN): creating it
+	// needs a workspace or account token in RAILWAY_API_TOKEN. Errors
+	// wrapping it also wrap ErrUnauthorized. It is permanent.
+	ErrProjectTokenCannotCreate = errors.New("railway: a project token cannot create the addon")
 )
 
-// RateLimitedError is an HTTP 429 from Railway. RetryAfter is the wait Railway
-// asked for (from Retry-After, seconds or an HTTP date), zero when it named
-// none. It is transient.
+// RateLimitedError is an HTTP 429 from Railway with a Retry-After header.
+// RetryAfter is the wait Railway asked for (seconds or an HTTP date), zero
+// when the header was unreadable. It is transient. A 429 without Retry-After
+// is Cloudflare's edge block: *EdgeBlockedError.
 type RateLimitedError struct {
 	Op         string
 	RetryAfter time.Duration
@@ -85,20 +96,25 @@ func (e *GraphQLError) Error() string {
 // Unwrap returns ErrNotFound, ErrUnauthorized or nil.
 func (e *GraphQLError) Unwrap() error { return e.kind }
 
-// IsPermanent reports whether retrying err cannot help: not found,
-// unauthorized, any other GraphQL error, or no token.
+// IsPermanent reports whether retrying err cannot help until the token, the
+// spec or the project changes: not found (an unknown project, environment
+// or service), unauthorized ("Not Authorized", a revoked token), a token of
+// the wrong scope (ErrTokenScope), a project token asked to create the
+// addon (ErrProjectTokenCannotCreate), any other GraphQL error, or no token.
 func IsPermanent(err error) bool {
 	var gql *GraphQLError
-	return errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrNotFound) ||
-		errors.Is(err, ErrNoToken) || errors.As(err, &gql)
+	return errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrTokenScope) ||
+		errors.Is(err, ErrProjectTokenCannotCreate) || errors.Is(err, ErrNoToken) || errors.As(err, &gql)
 }
 
 // IsTransient reports whether err may go away by itself: a transient
-// transport or server failure, a rate limit, or the client-side budget.
+// transport or server failure, a rate limit (Retry-After or the edge block,
+// *EdgeBlockedError), the client-side budget or the rate-limit reserve.
 func IsTransient(err error) bool {
 	var te *TransientError
 	var rl *RateLimitedError
-	return errors.As(err, &te) || errors.As(err, &rl) || errors.Is(err, ErrBudgetExhausted)
+	var eb *EdgeBlockedError
+	return errors.As(err, &te) || errors.As(err, &rl) || errors.As(err, &eb) || errors.Is(err, ErrBudgetExhausted)
 }
 
 // gqlResponse is the GraphQL response envelope.
@@ -115,6 +131,11 @@ type gqlResponse struct {
 // Retry-After.
 func classify(op string, resp *http.Response, body []byte, now time.Time) (json.RawMessage, error) {
 	if resp.StatusCode == http.StatusTooManyRequests {
+		if strings.TrimSpace(resp.Header.Get("Retry-After")) == "" {
+			// Cloudflare's edge block ("error code: 1015"): no Retry-After,
+			// no X-RateLimit-*. The client's edge gate takes over.
+			return nil, &EdgeBlockedError{Op: op}
+		}
 		return nil, &RateLimitedError{Op: op, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now)}
 	}
 	var env gqlResponse
@@ -214,12 +235,15 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 func resultLabel(err error) string {
 	var rl *RateLimitedError
 	var gql *GraphQLError
+	var eb *EdgeBlockedError
 	switch {
 	case err == nil:
 		return "ok"
 	case errors.Is(err, ErrBudgetExhausted):
 		return "budget"
-	case errors.As(err, &rl):
+	case errors.As(err, &eb) && !eb.Sent:
+		return "edge_blocked"
+	case errors.As(err, &rl) || eb != nil:
 		return "rate_limited"
 	case errors.Is(err, ErrUnauthorized):
 		return "unauthorized"

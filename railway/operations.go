@@ -9,6 +9,7 @@ import (
 // the operation label of OnRequest.
 const (
 	OpAPIToken          = "ApiToken"
+	OpMe                = "Me"
 	OpProjectAccess     = "ProjectAccess"
 	OpProjectToken      = "ProjectToken"
 	OpProject           = "Project"
@@ -28,12 +29,25 @@ const docAPIToken = `query ApiToken {
   apiToken { workspaces { id name } }
 }`
 
+const docMe = `query Me {
+  me { id name }
+}`
+
 const docProjectAccess = `query ProjectAccess($id: String!) {
-  project(id: $id) { id }
+  project(id: $id) {
+    id
+    name
+    environments(first: 500) { edges { node { id name } } }
+  }
 }`
 
 const docProjectToken = `query ProjectToken {
-  projectToken { projectId environmentId }
+  projectToken {
+    projectId
+    environmentId
+    project { name }
+    environment { name }
+  }
 }`
 
 const docProject = `query Project($id: String!, $environmentsAfter: String, $servicesAfter: String) {
@@ -139,6 +153,7 @@ func ObserveDocument(n int) string {
 func Operations() map[string]string {
 	return map[string]string{
 		OpAPIToken:          docAPIToken,
+		OpMe:                docMe,
 		OpProjectAccess:     docProjectAccess,
 		OpProjectToken:      docProjectToken,
 		OpProject:           docProject,

@@ -30,7 +30,8 @@ func TestMutationRetrySafety(t *testing.T) {
 		{"templateDeployV2 after html 403", []reply{{status: 403, body: cloudflarePage}, deployedTemplate}, deployTemplate, true, 1},
 		{"templateDeployV2 after 429", []reply{{status: 429, header: map[string]string{"Retry-After": "1"}}, deployedTemplate}, deployTemplate, false, 2},
 		{"serviceInstanceDeployV2 after 502", []reply{{status: 502, body: "bad gateway"}, deployOK}, deployService, true, 1},
-		{"serviceInstanceDeployV2 after 429", []reply{{status: 429}, deployOK}, deployService, false, 2},
+		{"serviceInstanceDeployV2 after 429", []reply{{status: 429, header: map[string]string{"Retry-After": "1"}}, deployOK}, deployService, false, 2},
+		{"serviceInstanceDeployV2 after an edge 429", []reply{{status: 429, body: "error code: 1015"}, deployOK}, deployService, true, 1},
 		{"upsert after 500", []reply{{status: 500}, answer(map[string]any{"variableCollectionUpsert": true})}, upsert, false, 2},
 		{"upsert after 502 twice", []reply{{status: 502}, {status: 502}, answer(map[string]any{"variableCollectionUpsert": true})}, upsert, false, 3},
 	}

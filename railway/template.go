@@ -45,7 +45,13 @@ func (c *Client) Template(ctx context.Context, code string) (*Template, error) {
 // It is not idempotent (each success creates a service), so it is retried only
 // when the request surely never reached Railway (or on 429). After any other
 // failure (*TransientError) the service may or may not exist: observe the
-// project again before deploying again.
+// project again before deploying again. Railway lists the new service only
+// once its workflow completes (10-60 s, sometimes more): find it by the
+// difference of service ids before and after.
+//
+// Sent with a project token and refused, the error wraps
+// ErrProjectTokenCannotCreate (and ErrUnauthorized): creating the addon
+// needs a workspace or account token in RAILWAY_API_TOKEN.
 func (c *Client) DeployTemplate(ctx context.Context, in TemplateDeploy) (string, error) {
 	if in.Template == nil {
 		return "", errors.New("railway: deploy template: no template")
@@ -64,9 +70,9 @@ func (c *Client) DeployTemplate(ctx context.Context, in TemplateDeploy) (string,
 		"project": in.ProjectID, "env": in.EnvironmentID,
 		"template": in.Template.ID, "config": json.RawMessage(cfg),
 	}
-	cl := call{op: OpDeployTemplate, doc: docDeployTemplate, vars: vars, policy: retryUnsent}
+	cl := call{op: OpDeployTemplate, doc: docDeployTemplate, vars: vars, policy: retryUnsent, mutation: true}
 	if err := c.do(ctx, cl, &out); err != nil {
-		return "", err
+		return "", c.projectTokenRefusal(err)
 	}
 	if out.TemplateDeployV2.WorkflowID == nil {
 		return "", nil

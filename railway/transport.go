@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -41,11 +40,12 @@ const (
 
 // call is one GraphQL operation to send.
 type call struct {
-	op     string
-	doc    string
-	vars   map[string]any
-	policy retryPolicy
-	noAuth bool // send without credentials (template, like the CLI)
+	op       string
+	doc      string
+	vars     map[string]any
+	policy   retryPolicy
+	mutation bool // bounded by MutationTimeout; always essential
+	noAuth   bool // send without credentials (template, like the CLI)
 }
 
 type gqlRequest struct {
@@ -69,13 +69,13 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 			return decodeData(cl.op, data, out)
 		}
 		wait, retry := c.retryWait(ctx, cl.policy, err, attempt, bo)
+		c.logAttempt(cl.op, attempt, wait, retry, err, last)
 		if !retry {
 			if attempt > 1 {
 				return fmt.Errorf("after %d attempts: %w", attempt, err)
 			}
 			return err
 		}
-		c.logRetry(cl.op, attempt, wait, err, last)
 		last = err
 		if serr := c.sleep(ctx, wait); serr != nil {
 			return fmt.Errorf("%w (stopped retrying: %w)", err, serr)
@@ -134,14 +134,27 @@ func retryable(p retryPolicy, err error) bool {
 	}
 	var te *TransientError
 	if !errors.As(err, &te) {
-		return false
+		return false // edge blocks, the budget and permanent errors included
 	}
 	return p == retryTransient || !te.sent
 }
 
-// logRetry logs at warn when the failure differs from the previous one and
-// at debug when it repeats. Errors never carry secrets.
-func (c *Client) logRetry(op string, attempt int, wait time.Duration, err, last error) {
+// logAttempt logs a failed attempt. With Options.LogAttempts every attempt
+// is logged at warn ("attempt 3/5, next in 4s: ..."); otherwise only retries,
+// at warn when the failure differs from the previous one and at debug when
+// it repeats. Errors never carry secrets.
+func (c *Client) logAttempt(op string, attempt int, wait time.Duration, retry bool, err, last error) {
+	if c.logAttempts {
+		if retry {
+			c.log.Warn(fmt.Sprintf("attempt %d/%d, next in %s: %v", attempt, c.attempts, roundWait(wait), err), zap.String("op", op))
+		} else {
+			c.log.Warn(fmt.Sprintf("attempt %d/%d, giving up: %v", attempt, c.attempts, err), zap.String("op", op))
+		}
+		return
+	}
+	if !retry {
+		return
+	}
 	log := c.log.Debug
 	if last == nil || last.Error() != err.Error() {
 		log = c.log.Warn
@@ -150,40 +163,85 @@ func (c *Client) logRetry(op string, attempt int, wait time.Duration, err, last 
 		zap.String("op", op), zap.Int("attempt", attempt), zap.Duration("wait", wait), zap.Error(err))
 }
 
-// attempt takes a budget token and sends one HTTP request.
+// roundWait shows a wait the way a person reads it: whole seconds from one
+// second up, else milliseconds.
+func roundWait(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(time.Second)
+	}
+	return d.Round(time.Millisecond)
+}
+
+// attempt sends one HTTP request, unless the rate-limit reserve, the edge
+// block or the budget stops it first.
 func (c *Client) attempt(ctx context.Context, cl call, body []byte) (json.RawMessage, error) {
-	if err := c.takeBudget(ctx, cl.op); err != nil {
+	if err := c.limits.check(cl.op, cl.mutation || IsEssential(ctx), c.now()); err != nil {
+		if c.onRequest != nil {
+			c.onRequest(cl.op, resultLabel(err))
+		}
 		return nil, err
 	}
+	ticket, err := c.edgeAdmit(cl.op)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.takeBudget(ctx, cl.op); err != nil {
+		c.edge.release(ticket)
+		return nil, err
+	}
+	data, status, err := c.send(ctx, cl, body)
+	return data, c.finish(cl.op, status, c.edgeOutcome(ticket, err, status != 0))
+}
+
+// send posts one request, bounded by the attempt timeout, and classifies
+// the answer. status is 0 when no answer came.
+func (c *Client) send(ctx context.Context, cl call, body []byte) (json.RawMessage, int, error) {
+	timeout := c.queryTO
+	if cl.mutation {
+		timeout = c.mutationTO
+	}
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	var wrote atomic.Bool
 	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
 		if i.Err == nil {
 			wrote.Store(true)
 		}
 	}}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, c.endpoint, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, trace), http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("railway %s: building request: %w", cl.op, err)
+		return nil, 0, fmt.Errorf("railway %s: building request: %w", cl.op, err)
 	}
 	c.setHeaders(req.Header, cl.noAuth)
 	c.requests.Add(1)
+	c.limits.sent()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.finish(cl.op, 0, transportError(ctx, cl.op, err, wrote.Load()))
+		return nil, 0, transportError(ctx, actx, timeout, cl.op, err, wrote.Load())
 	}
 	defer resp.Body.Close()
-	c.recordRateLimit(resp.Header)
+	if limit := c.limits.record(resp.Header, c.now()); limit > 0 && c.budget != nil {
+		c.budget.follow(limit, c.now())
+	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
-		err = &TransientError{Op: cl.op, Status: resp.StatusCode, Err: fmt.Errorf("reading response: %w", unwrapURL(err)), sent: true}
-		return nil, c.finish(cl.op, resp.StatusCode, err)
+		err = transportError(ctx, actx, timeout, cl.op, fmt.Errorf("reading response: %w", err), true)
+		return nil, resp.StatusCode, withStatus(err, resp.StatusCode)
 	}
 	if len(raw) > maxResponseBytes {
-		err = &TransientError{Op: cl.op, Status: resp.StatusCode, Err: errors.New("response too large"), sent: true}
-		return nil, c.finish(cl.op, resp.StatusCode, err)
+		return nil, resp.StatusCode, &TransientError{Op: cl.op, Status: resp.StatusCode, Err: errors.New("response too large"), sent: true}
 	}
 	data, err := classify(cl.op, resp, raw, c.now())
-	return data, c.finish(cl.op, resp.StatusCode, err)
+	return data, resp.StatusCode, err
+}
+
+// withStatus sets a transient error's HTTP status.
+func withStatus(err error, status int) error {
+	var te *TransientError
+	if errors.As(err, &te) {
+		te.Status = status
+	}
+	return err
 }
 
 // finish scrubs, reports and logs an attempt's outcome.
@@ -197,10 +255,16 @@ func (c *Client) finish(op string, status int, err error) error {
 	return err
 }
 
+// InstanceHeader carries Options.Instance on every request.
+const InstanceHeader = "X-Reconciler-Instance"
+
 func (c *Client) setHeaders(h http.Header, noAuth bool) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Accept", "application/json")
 	h.Set("User-Agent", c.userAgent)
+	if c.instance != "" {
+		h.Set(InstanceHeader, c.instance)
+	}
 	if noAuth {
 		return
 	}
@@ -215,11 +279,11 @@ func (c *Client) setHeaders(h http.Header, noAuth bool) {
 // takeBudget waits for a request token. It returns ErrBudgetExhausted, without
 // waiting, when the token would come after ctx's deadline.
 func (c *Client) takeBudget(ctx context.Context, op string) error {
-	if c.limiter == nil {
+	if c.budget == nil {
 		return nil
 	}
 	now := c.now()
-	r := c.limiter.ReserveN(now, 1)
+	r := c.budget.limiter.ReserveN(now, 1)
 	d := r.DelayFrom(now)
 	if d <= 0 {
 		return nil
@@ -241,11 +305,15 @@ func (c *Client) takeBudget(ctx context.Context, op string) error {
 }
 
 // transportError wraps a failure to get an answer. The URL is dropped; when
-// ctx ended, its error is the cause.
-func transportError(ctx context.Context, op string, err error, sent bool) error {
+// ctx ended, its error is the cause; when only the attempt's own timeout
+// ended, the cause says so and wraps context.DeadlineExceeded.
+func transportError(ctx, attemptCtx context.Context, timeout time.Duration, op string, err error, sent bool) error {
 	err = unwrapURL(err)
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		err = ctxErr
+	switch {
+	case ctx.Err() != nil:
+		err = ctx.Err()
+	case attemptCtx.Err() != nil:
+		err = fmt.Errorf("no answer within %s: %w", timeout, context.DeadlineExceeded)
 	}
 	return &TransientError{Op: op, Err: err, sent: sent}
 }
@@ -275,47 +343,4 @@ func (c *Client) redact(err error) error {
 		te.Err = errors.New(strings.ReplaceAll(te.Err.Error(), tok, spec.Masked))
 	}
 	return err
-}
-
-// recordRateLimit keeps X-RateLimit-Remaining and X-RateLimit-Reset.
-func (c *Client) recordRateLimit(h http.Header) {
-	rem, remErr := strconv.Atoi(strings.TrimSpace(h.Get("X-RateLimit-Remaining")))
-	reset, resetOK := parseReset(h.Get("X-RateLimit-Reset"), c.now())
-	if remErr != nil && !resetOK {
-		return
-	}
-	c.statsMu.Lock()
-	defer c.statsMu.Unlock()
-	if remErr == nil {
-		c.rateLimits.RateLimitRemaining, c.rateLimits.RateLimitKnown = rem, true
-	}
-	if resetOK {
-		c.rateLimits.RateLimitReset = reset
-	}
-}
-
-// parseReset reads X-RateLimit-Reset: a Unix time in seconds or milliseconds,
-// a small number of seconds from now, RFC 3339 or an HTTP date.
-func parseReset(v string, now time.Time) (time.Time, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return time.Time{}, false
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		switch {
-		case n > 1e12:
-			return time.UnixMilli(n), true
-		case n > 1e9:
-			return time.Unix(n, 0), true
-		default:
-			return now.Add(time.Duration(n) * time.Second), true
-		}
-	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return t, true
-	}
-	return time.Time{}, false
 }

@@ -138,3 +138,19 @@ type Log struct {
 	Message   string
 	Severity  string
 }
+
+// Environment returns the project's environment whose id or name is
+// idOrName (ids first).
+func (p *Project) Environment(idOrName string) (Environment, bool) {
+	for _, e := range p.Environments {
+		if e.ID == idOrName {
+			return e, true
+		}
+	}
+	for _, e := range p.Environments {
+		if e.Name == idOrName {
+			return e, true
+		}
+	}
+	return Environment{}, false
+}

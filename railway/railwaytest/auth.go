@@ -36,14 +36,16 @@ const (
 	errDeploymentNotFound   apiError = "Deployment not found"
 	errTemplateNotFound     apiError = "Template not found"
 	errProblemProcessing    apiError = "Problem processing request"
+	errBadLogFilter         apiError = "Invalid log filter"
 )
 
 // token is a registered token's scope. A BearerToken with an empty projectID
-// reaches every project.
+// reaches every project. workspace marks a workspace token (`me` refused).
 type token struct {
 	kind      TokenKind
 	projectID string
 	envID     string
+	workspace bool
 }
 
 // caller is who sent a request; err is set when no valid token came with it.

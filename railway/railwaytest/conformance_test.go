@@ -12,8 +12,9 @@ import (
 func TestModelConformsToSchema(t *testing.T) {
 	requireSchema(t)
 	w := newWorld(t, Options{})
-	deployTemplate(t, w, "Redis").ok(t)
+	createAddon(t, w, "Redis")
 	redisID, _ := w.s.ServiceByName(w.projectID, "Redis")
+	w.s.AddTCPProxy(w.envID, redisID, "proxy.example", 12345, 0)
 	dep := w.s.Deploy(w.envID, w.backendID)
 	w.s.AppendLog(dep, "hello")
 	schema := w.s.schema
@@ -29,13 +30,18 @@ func TestModelConformsToSchema(t *testing.T) {
 		}
 	}
 
+	proxies, err := w.s.qTCPProxies(&call{who: caller{token: token{kind: BearerToken}}},
+		map[string]any{"environmentId": w.envID, "serviceId": redisID})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w.s.mu.Lock()
 	tmpl, _ := templateObj()
 	d := w.s.m.deployments[dep]
 	objects := []any{
 		w.s.projectObj(w.s.m.projects[w.projectID]),
 		w.s.instanceObj(w.s.m.services[redisID], w.s.m.services[redisID].instances[w.envID]),
-		tmpl, logObj(d, d.logs[0]), deploymentObj(d, w.s.statusOf(d)),
+		tmpl, logObj(d, d.logs[0]), deploymentObj(d, w.s.statusOf(d)), proxies,
 	}
 	w.s.mu.Unlock()
 	for _, o := range objects {

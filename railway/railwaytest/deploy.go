@@ -141,16 +141,16 @@ func instanceStatus(s railway.DeploymentStatus) string {
 // serviceName end as status (FAILED or CRASHED) instead of SUCCESS. Calls
 // queue.
 func (s *Server) FailNextDeploy(serviceName string, status railway.DeploymentStatus) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	s.m.failDeploy[serviceName] = append(s.m.failDeploy[serviceName], status)
 }
 
 // SetDeploymentStatus pins a deployment's status from now on (e.g. CRASHED
 // for a running one). It reports false for an unknown deployment.
 func (s *Server) SetDeploymentStatus(deploymentID string, status railway.DeploymentStatus) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	d := s.m.deployments[deploymentID]
 	if d == nil {
 		return false
@@ -162,8 +162,8 @@ func (s *Server) SetDeploymentStatus(deploymentID string, status railway.Deploym
 // AppendLog adds a runtime log line (severity "info", timestamped by
 // Options.Now) to a deployment. Unknown deployments are ignored.
 func (s *Server) AppendLog(deploymentID, message string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	if d := s.m.deployments[deploymentID]; d != nil {
 		d.logs = append(d.logs, logLine{at: s.now(), message: message, severity: "info"})
 	}
@@ -171,8 +171,8 @@ func (s *Server) AppendLog(deploymentID, message string) {
 
 // LatestDeployment returns the newest deployment of a service instance.
 func (s *Server) LatestDeployment(envID, serviceID string) (railway.Deployment, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	_, in, err := s.m.instanceOf(envID, serviceID)
 	if err != nil || len(in.deploys) == 0 {
 		return railway.Deployment{}, false
@@ -184,8 +184,8 @@ func (s *Server) LatestDeployment(envID, serviceID string) (railway.Deployment, 
 
 // Deployments returns every deployment of a service instance, oldest first.
 func (s *Server) Deployments(envID, serviceID string) []railway.Deployment {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	_, in, err := s.m.instanceOf(envID, serviceID)
 	if err != nil {
 		return nil

@@ -14,11 +14,13 @@
 // field X" and is recorded, so gaps are visible rather than silently null.
 //
 // The model holds projects, environments, services, per-environment service
-// instances, variables with Railway reference rendering, deployments whose
-// status is computed lazily from an injectable clock, template deployment
-// workflows (the redis template), tokens, a request log, and injectable faults
-// (5xx, 429 with Retry-After, an HTML 403 page, latency, and a 500 answered
-// after a mutation was executed).
+// instances, variables with Railway reference rendering, TCP proxies,
+// deployments whose status is computed lazily from an injectable clock,
+// template deployment workflows (the redis template), tokens, a request log
+// attributed to the sending instance, and injectable faults (5xx, 429 with
+// Retry-After, an HTML 403 page, latency, execute-then-fail for any mutation
+// with a 500, a 502 or a dropped connection, Cloudflare's 1015 edge block,
+// and a full 503 outage).
 //
 // Use New in programs (the demo) and NewT in tests. The seeding and
 // inspection methods (CreateProject, AddService, SetVariables, Variables,
@@ -32,8 +34,19 @@
 // exists in this project`); template(code) needs no token; variables render
 // ${{Service.VAR}}, ${{VAR}}, ${{shared.VAR}} and RAILWAY_* references, and
 // unknown ones render to ""; a variable change deploys unless skipDeploys;
-// templateDeployV2 returns a workflow id and not the service id; a superseded
-// SUCCESS deployment becomes REMOVED; X-RateLimit-* headers on every answer.
+// templateDeployV2 returns a workflow id and not the service id, and the
+// service is listed only when the workflow completes (Options.WorkflowDuration,
+// default 12 s), workflowStatus answering NotFound for the first moments
+// (Options.WorkflowNotFoundFor); databases are private by default (a Redis
+// without a TCP proxy renders REDIS_PUBLIC_URL as redis://default:PASSWORD@:
+// and REDIS_URL on <name>.railway.internal; AddTCPProxy or BindRedisTo make
+// it public); project tokens are bound to one environment (and, assumed for
+// want of any evidence that they can, cannot deploy templates:
+// Options.ProjectTokensCanCreate models the opposite); `me`
+// answers account tokens only; the edge block is a 429 "error code: 1015"
+// without Retry-After or X-RateLimit-*; a superseded SUCCESS deployment
+// becomes REMOVED; X-RateLimit-* headers on every answer from Railway
+// itself.
 //
 // Simplified or inferred: validation failures answer 400 (as Apollo-style
 // servers do; Railway's code is unverified); a variable write deploys only
@@ -41,7 +54,9 @@
 // reference it; a deployment superseded while in progress becomes REMOVED;
 // CRASHED is reached directly after DEPLOYING; serviceCreate never deploys;
 // deploymentRollback, volumeDelete, projectDelete and environmentDelete change
-// nothing; X-RateLimit-Reset is a Unix time; the service a template creates is
-// visible at once (not only when the workflow completes); a failed workflow
-// creates nothing.
+// nothing; X-RateLimit-Reset is a Unix time; a template's deployment is dated
+// from the workflow's start; a second template deployment of a name still
+// pending is accepted and its service suffixed ("Redis-2"); a failed workflow
+// creates nothing; a log filter with unbalanced quotes or parentheses is
+// refused ("Invalid log filter"); the outage answers a plain-text 503.
 package railwaytest

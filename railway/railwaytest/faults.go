@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 // Faults makes a share of requests fail the ways Railway's edge does. Shares
 // are 0..1 and drawn from a generator seeded with Seed, so a sequence of
 // requests meets the same faults on every run. A faulted request is not
-// executed, except under AfterExecute500.
+// executed, except under AfterExecute500 and AfterExecuteDrop.
 type Faults struct {
 	Error500     float64 // answered 500 with a plain-text body
 	RateLimit429 float64 // answered 429 with Retry-After
@@ -21,6 +22,9 @@ type Faults struct {
 	// AfterExecute500 is the share of mutation requests that are executed
 	// and then answered 500: an ambiguous failure.
 	AfterExecute500 float64
+	// AfterExecuteDrop is the share of mutation requests that are executed
+	// and then answered by closing the connection: no HTTP answer at all.
+	AfterExecuteDrop float64
 	// RetryAfter is the Retry-After sent with an injected 429 (whole
 	// seconds, at least 1). Default 1s.
 	RetryAfter time.Duration
@@ -45,16 +49,60 @@ const (
 	FaultHTML403
 	// FaultAfterExecute500 executes the request, then answers 500.
 	FaultAfterExecute500
+	// FaultAfterExecute502 executes the request, then answers 502 (a proxy
+	// that lost the backend's answer).
+	FaultAfterExecute502
+	// FaultAfterExecuteDrop executes the request, then closes the connection
+	// without answering.
+	FaultAfterExecuteDrop
+	// FaultEdge1015 answers Cloudflare's edge block: HTTP 429, body "error
+	// code: 1015", no Retry-After and no X-RateLimit-* headers. Not executed.
+	FaultEdge1015
+	// Fault503 answers 503 Service Unavailable (an outage). Not executed.
+	Fault503
 )
+
+// executes reports whether a request meeting this fault is executed.
+func (k FaultKind) executes() bool {
+	return k == FaultNone || k == FaultAfterExecute500 || k == FaultAfterExecute502 || k == FaultAfterExecuteDrop
+}
 
 // faultState is the fault and rate-limit bookkeeping, guarded by Server.mu.
 type faultState struct {
-	cfg   Faults
-	rng   *rand.Rand
-	queue []FaultKind
+	cfg      Faults
+	rng      *rand.Rand
+	queue    []FaultKind
+	targeted []targetedFault
+	edge     window // the edge block (FaultEdge1015)
+	outage   window // the outage (Fault503)
 	// rate-limit window
 	windowEnd time.Time
 	used      int
+}
+
+// targetedFault is a fault for the next mutation selecting field ("": any).
+type targetedFault struct {
+	field string
+	kind  FaultKind
+}
+
+// window is a period during which every request fails: from start, until
+// end (zero end: until switched off); inactive when start is zero.
+type window struct {
+	start, end time.Time
+}
+
+func (w window) active(now time.Time) bool {
+	return !w.start.IsZero() && !now.Before(w.start) && (w.end.IsZero() || now.Before(w.end))
+}
+
+// open starts a window now, for d (d <= 0: until closed).
+func openWindow(now time.Time, d time.Duration) window {
+	w := window{start: now}
+	if d > 0 {
+		w.end = now.Add(d)
+	}
+	return w
 }
 
 func (f *faultState) init(cfg Faults) {
@@ -79,21 +127,71 @@ func (s *Server) FailNextRequests(kind FaultKind, n int) {
 	}
 }
 
+// FailNextMutation makes the next mutation request that selects field (a
+// root mutation field such as "templateDeployV2"; "" for any mutation) fail
+// with kind, e.g. FaultAfterExecute502: the mutation is done, then answered
+// 502. Calls queue; they take precedence over FailNextRequests.
+func (s *Server) FailNextMutation(field string, kind FaultKind) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.targeted = append(s.faults.targeted, targetedFault{field: field, kind: kind})
+}
+
+// BlockAtEdge makes Cloudflare's edge block every request from now (the
+// simulator's clock) for d, or until UnblockEdge when d <= 0: HTTP 429 with
+// the body "error code: 1015" and no Retry-After or X-RateLimit-* header.
+// Blocked requests are recorded (Faulted) but not executed, and do not
+// count against the rate limit.
+func (s *Server) BlockAtEdge(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.edge = openWindow(s.now(), d)
+}
+
+// UnblockEdge ends the edge block.
+func (s *Server) UnblockEdge() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.edge = window{}
+}
+
+// StartOutage makes every request fail with 503 Service Unavailable from
+// now for d, or until EndOutage when d <= 0. Nothing is executed.
+func (s *Server) StartOutage(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.outage = openWindow(s.now(), d)
+}
+
+// EndOutage ends the outage.
+func (s *Server) EndOutage() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.outage = window{}
+}
+
 // admission is the fault decision and rate-limit headers for one request.
 type admission struct {
 	fault      FaultKind
 	retryAfter time.Duration
-	limit      int
+	limit      int // 0: no X-RateLimit-* headers
 	remaining  int
 	reset      time.Time
 }
 
-// admit counts the request against the hourly window and picks its fault:
-// a queued one, a 429 when the window is used up, else a random draw.
-func (s *Server) admit(mutation bool) admission {
+// admit picks the request's fault: the edge block and the outage first
+// (before Railway's rate limit sees the request), then a targeted or queued
+// one, a 429 when the hourly window is used up, else a random draw.
+func (s *Server) admit(mutation bool, fields []string) admission {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now, f := s.now(), &s.faults
+	switch {
+	case f.edge.active(now):
+		return admission{fault: FaultEdge1015}
+	case f.outage.active(now):
+		return admission{fault: Fault503}
+	}
 	if !now.Before(f.windowEnd) {
 		f.windowEnd, f.used = now.Add(time.Hour), 0
 	}
@@ -101,6 +199,7 @@ func (s *Server) admit(mutation bool) admission {
 	a := admission{limit: s.opts.RateLimit, remaining: max(0, s.opts.RateLimit-f.used), reset: f.windowEnd}
 	a.retryAfter = f.cfg.RetryAfter
 	switch {
+	case mutation && f.takeTargeted(fields, &a.fault):
 	case len(f.queue) > 0:
 		a.fault, f.queue = f.queue[0], f.queue[1:]
 	case f.used > s.opts.RateLimit:
@@ -109,6 +208,18 @@ func (s *Server) admit(mutation bool) admission {
 		a.fault = f.draw(mutation)
 	}
 	return a
+}
+
+// takeTargeted pops the first targeted fault matching one of fields.
+func (f *faultState) takeTargeted(fields []string, kind *FaultKind) bool {
+	for i, t := range f.targeted {
+		if t.field == "" || slices.Contains(fields, t.field) {
+			*kind = t.kind
+			f.targeted = slices.Delete(f.targeted, i, i+1)
+			return true
+		}
+	}
+	return false
 }
 
 // draw picks a random fault by the configured shares.
@@ -128,11 +239,18 @@ func (f *faultState) draw(mutation bool) FaultKind {
 	if mutation && c.AfterExecute500 > 0 && f.rng.Float64() < c.AfterExecute500 {
 		return FaultAfterExecute500
 	}
+	if mutation && c.AfterExecuteDrop > 0 && f.rng.Float64() < c.AfterExecuteDrop {
+		return FaultAfterExecuteDrop
+	}
 	return FaultNone
 }
 
-// setHeaders writes the X-RateLimit-* headers every answer carries.
+// setHeaders writes the X-RateLimit-* headers every answer from Railway
+// carries (none for the edge block and the outage).
 func (a admission) setHeaders(w http.ResponseWriter) {
+	if a.limit == 0 {
+		return
+	}
 	h := w.Header()
 	h.Set("X-RateLimit-Limit", strconv.Itoa(a.limit))
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(a.remaining))
@@ -164,10 +282,36 @@ func writeFault(w http.ResponseWriter, a admission) int {
 		w.WriteHeader(http.StatusForbidden)
 		_, _ = w.Write([]byte(cloudflare403)) // the client went away; nothing to do
 		return http.StatusForbidden
+	case FaultEdge1015:
+		w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte("error code: 1015")) // the client went away; nothing to do
+		return http.StatusTooManyRequests
+	case Fault503:
+		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
+		return http.StatusServiceUnavailable
+	case FaultAfterExecute502:
+		http.Error(w, "Bad Gateway", http.StatusBadGateway)
+		return http.StatusBadGateway
 	default:
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return http.StatusInternalServerError
 	}
+}
+
+// dropConnection closes the client's connection without an answer; it
+// returns 0 (no status was written).
+func dropConnection(w http.ResponseWriter) int {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return http.StatusInternalServerError
+	}
+	conn, _, err := hj.Hijack()
+	if err == nil {
+		_ = conn.Close() // the point is to drop it
+	}
+	return 0
 }
 
 // delay holds the answer for the configured latency, or until the client

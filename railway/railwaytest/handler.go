@@ -66,16 +66,25 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	rec := s.describe(r, req, p)
 	s.recordForbidden(p)
-	adm := s.admit(rec.Mutation)
+	adm := s.admit(rec.Mutation, rec.Fields)
 	adm.setHeaders(w)
 	switch {
-	case adm.fault != FaultNone && adm.fault != FaultAfterExecute500:
+	case !adm.fault.executes():
 		rec.Faulted, rec.Status = true, writeFault(w, adm)
 	case len(p.errs) > 0:
 		rec.Status = writeJSON(w, http.StatusBadRequest, map[string]any{"errors": withCode(p.errs, p.code)})
 	default:
 		resp := s.execute(r, p)
-		if adm.fault == FaultAfterExecute500 {
+		rec.executed = true
+		if adm.fault == FaultAfterExecuteDrop {
+			// Recorded before the client can notice the drop (other
+			// answers reach it only once this handler returns).
+			rec.Faulted = true
+			s.record(rec)
+			dropConnection(w)
+			return
+		}
+		if adm.fault != FaultNone {
 			rec.Faulted, rec.Status = true, writeFault(w, adm)
 		} else {
 			rec.Status = writeJSON(w, http.StatusOK, resp)
@@ -88,7 +97,8 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 
 // describe starts the request's log record and reports it when invalid.
 func (s *Server) describe(r *http.Request, req gqlRequest, p *prepared) Request {
-	rec := Request{At: s.now(), OperationName: req.OperationName, Variables: req.Variables, UserAgent: r.UserAgent()}
+	rec := Request{At: s.now(), OperationName: req.OperationName, Variables: req.Variables, UserAgent: r.UserAgent(),
+		Instance: instanceOf(r)}
 	if p.op != nil {
 		rec.Fields, rec.Mutation = rootFields(p.doc, p.op), p.op.Operation == ast.Mutation
 		if rec.OperationName == "" {
@@ -155,9 +165,9 @@ func pickOperation(doc *ast.QueryDocument, name string) *ast.OperationDefinition
 
 // execute runs a prepared operation, then fires the OnDeploy events it made.
 func (s *Server) execute(r *http.Request, p *prepared) gqlResponse {
-	s.mu.Lock()
+	s.lock()
 	c := &call{who: s.m.identify(r)}
-	s.mu.Unlock()
+	s.unlock()
 	roots := s.queryRoots()
 	switch p.op.Operation {
 	case ast.Mutation:

@@ -1,11 +1,15 @@
 package railwaytest
 
 import (
+	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"go.uber.org/zap"
+
+	"github.com/smartlic/reconciler/railway"
 )
 
 // Request is one request as the simulator saw it.
@@ -20,10 +24,16 @@ type Request struct {
 	// hold secrets).
 	Variables map[string]any
 	UserAgent string
-	// Status is the HTTP status answered.
+	// Instance is the replica that sent the request: the
+	// X-Reconciler-Instance header, else the "(instance ID)" comment of the
+	// User-Agent; "" when neither.
+	Instance string
+	// Status is the HTTP status answered (0: the connection was dropped).
 	Status int
 	// Faulted is true when an injected fault (or the rate limit) answered.
 	Faulted bool
+
+	executed bool // the request reached the resolvers
 }
 
 // reqLog is the request record, guarded by Server.mu.
@@ -103,6 +113,52 @@ func (s *Server) MutationCount() int {
 		}
 	}
 	return n
+}
+
+// RequestsByInstance counts the requests served per sending instance
+// (Request.Instance; "" for requests that named none).
+func (s *Server) RequestsByInstance() map[string]int {
+	return s.countByInstance(func(Request) bool { return true })
+}
+
+// MutationsByInstance counts the mutation requests served per sending
+// instance, faulted ones included (an edge-blocked or outage-refused
+// mutation was not executed: see MutationsExecutedByInstance).
+func (s *Server) MutationsByInstance() map[string]int {
+	return s.countByInstance(func(r Request) bool { return r.Mutation })
+}
+
+// MutationsExecutedByInstance counts, per sending instance, the mutation
+// requests that were executed (answered normally, or executed and then
+// failed by FaultAfterExecute*).
+func (s *Server) MutationsExecutedByInstance() map[string]int {
+	return s.countByInstance(func(r Request) bool { return r.Mutation && r.executed })
+}
+
+func (s *Server) countByInstance(keep func(Request) bool) map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for _, r := range s.reqs.requests {
+		if keep(r) {
+			out[r.Instance]++
+		}
+	}
+	return out
+}
+
+// instanceOf reads the sending instance of a request.
+func instanceOf(r *http.Request) string {
+	if v := strings.TrimSpace(r.Header.Get(railway.InstanceHeader)); v != "" {
+		return v
+	}
+	ua := r.UserAgent()
+	if _, rest, ok := strings.Cut(ua, "(instance "); ok {
+		if id, _, ok := strings.Cut(rest, ")"); ok {
+			return strings.TrimSpace(id)
+		}
+	}
+	return ""
 }
 
 // Forbidden lists every forbidden operation received: deletes,

@@ -20,6 +20,9 @@ type model struct {
 	failDeploy map[string][]railway.DeploymentStatus
 	// failWorkflow queues injected workflow errors (FailNextWorkflow).
 	failWorkflow []string
+	// running are the workflows whose services are not created yet, in
+	// creation order.
+	running []*workflow
 }
 
 type project struct {
@@ -44,8 +47,8 @@ type service struct {
 	instances           map[string]*instance // by environment id
 }
 
-// instance is a service in one environment: its source, raw variables and
-// deployments (creation order).
+// instance is a service in one environment: its source, raw variables,
+// deployments (creation order) and TCP proxy (nil: private only).
 type instance struct {
 	id, envID, serviceID string
 	image, repo          string
@@ -53,6 +56,14 @@ type instance struct {
 	createdAt            time.Time
 	vars                 map[string]string
 	deploys              []*deployment
+	proxy                *tcpProxy
+}
+
+// tcpProxy is a service instance's public TCP proxy.
+type tcpProxy struct {
+	id               string
+	domain           string
+	port, targetPort int
 }
 
 type deployment struct {
@@ -72,10 +83,15 @@ type logLine struct {
 	severity string
 }
 
+// workflow is a template deployment. Its services are created (pending)
+// when the workflow completes; err non-empty: it ends in Error, creating
+// nothing.
 type workflow struct {
-	id        string
-	createdAt time.Time
-	err       string // non-empty: ends in Error
+	id                           string
+	createdAt                    time.Time
+	err                          string
+	projectID, envID, templateID string
+	pending                      []templateService
 }
 
 func newModel() *model {
@@ -98,6 +114,7 @@ const (
 	kindInstance   = "1a000000"
 	kindDeployment = "de000000"
 	kindWorkflow   = "f1000000"
+	kindProxy      = "7c000000"
 )
 
 // newID returns a fresh UUID-shaped id.
@@ -149,6 +166,18 @@ func (s *service) anyImage() string {
 		}
 	}
 	return ""
+}
+
+// freeName returns name, or name-2, name-3, ... when name is taken in the
+// project (how the simulator names a second service a template creates).
+func (m *model) freeName(projectID, name string) string {
+	candidate := name
+	for n := 2; ; n++ {
+		if _, taken := m.serviceByName(projectID, candidate); !taken {
+			return candidate
+		}
+		candidate = fmt.Sprintf("%s-%d", name, n)
+	}
 }
 
 // nameFree fails, as Railway does, when the project has a service named name.

@@ -2,6 +2,7 @@ package railwaytest
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -105,6 +106,11 @@ func (m *model) provided(sc scope) map[string]string {
 		out["RAILWAY_SERVICE_ID"] = sc.svc.id
 		out["RAILWAY_SERVICE_NAME"] = sc.svc.name
 		out["RAILWAY_PRIVATE_DOMAIN"] = PrivateDomain(sc.svc.name)
+		if in := sc.svc.instances[sc.env.id]; in != nil && in.proxy != nil {
+			out["RAILWAY_TCP_PROXY_DOMAIN"] = in.proxy.domain
+			out["RAILWAY_TCP_PROXY_PORT"] = strconv.Itoa(in.proxy.port)
+			out["RAILWAY_TCP_APPLICATION_PORT"] = strconv.Itoa(in.proxy.targetPort)
+		}
 	}
 	return out
 }

@@ -83,8 +83,8 @@ func (s *Server) mVariableDelete(c *call, args map[string]any) (any, error) {
 // the service itself, or for shared variables every service referencing a
 // changed one.
 func (s *Server) writeVars(c *call, input map[string]any, vars map[string]string, replace bool, del ...string) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	sc, err := s.varScope(c, input)
 	if err != nil {
 		return nil, err
@@ -177,8 +177,8 @@ func (s *Server) mRedeploy(c *call, args map[string]any) (any, error) {
 }
 
 func (s *Server) deployInstance(c *call, args map[string]any) (*deployment, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	svc, in, err := s.findInstance(c, argString(args, "environmentId"), argString(args, "serviceId"))
 	if err != nil {
 		return nil, err
@@ -196,8 +196,8 @@ func (s *Server) mServiceCreate(c *call, args map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	p, _, err := s.findProjectEnv(c, argString(in, "projectId"), argString(in, "environmentId"))
 	if err != nil {
 		return nil, err
@@ -224,8 +224,8 @@ func (s *Server) mServiceDelete(c *call, args map[string]any) (any, error) {
 	if err := c.who.authenticated(); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	svc := s.m.services[argString(args, "id")]
 	if svc == nil {
 		return nil, errServiceNotFound
@@ -238,8 +238,8 @@ func (s *Server) mServiceDelete(c *call, args map[string]any) (any, error) {
 }
 
 func (s *Server) mDeploymentRemove(c *call, args map[string]any) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	d, err := s.findDeployment(c, argString(args, "id"))
 	if err != nil {
 		return nil, err
@@ -248,17 +248,24 @@ func (s *Server) mDeploymentRemove(c *call, args map[string]any) (any, error) {
 	return true, nil
 }
 
-// mTemplateDeploy creates the services of a serializedConfig in one
-// environment, sets their variables (value, else defaultValue; generators
-// expanded; then the OnTemplateDeploy hook's overrides), deploys them and
-// returns a workflow that runs for WorkflowDuration. A service name already
-// taken in the project fails the mutation. FailNextWorkflow makes the
-// workflow end in Error without creating anything.
+// mTemplateDeploy starts a workflow that creates the services of a
+// serializedConfig in one environment when it completes
+// (Options.WorkflowDuration later), with their variables (value, else
+// defaultValue; generators expanded; then the OnTemplateDeploy hook's
+// overrides), deployed. Until then the services are not listed anywhere, as
+// on Railway. A service name already taken by a listed service fails the
+// mutation; one taken by a service still pending is not detected (the
+// second service gets a suffixed name). A project token is refused ("Not
+// Authorized") unless Options.ProjectTokensCanCreate. FailNextWorkflow
+// makes the workflow end in Error without creating anything.
 func (s *Server) mTemplateDeploy(c *call, args map[string]any) (any, error) {
 	in := argObject(args, "input")
 	projectID, envID := argString(in, "projectId"), argString(in, "environmentId")
 	if err := c.who.authenticated(); err != nil {
 		return nil, err
+	}
+	if c.who.kind == ProjectToken && !s.opts.ProjectTokensCanCreate {
+		return nil, errNotAuthorized
 	}
 	if projectID == "" {
 		return nil, errors.New("simulator: templateDeployV2 into a new project (no projectId) is not supported")
@@ -278,16 +285,21 @@ func (s *Server) mTemplateDeploy(c *call, args map[string]any) (any, error) {
 			maps.Copy(ts.vars, hook(ts.name))
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.createFromTemplate(c, projectID, envID, argString(in, "templateId"), specs)
+	s.lock()
+	defer s.unlock()
+	if err := s.checkTemplateLocked(c, projectID, envID, specs); err != nil {
+		return nil, err
+	}
+	p, e, _ := s.findProjectEnv(c, projectID, envID)
+	w := s.startWorkflow(p.id, e.id, argString(in, "templateId"), specs)
+	return map[string]any{typenameKey: "TemplateDeployPayload", "projectId": p.id, "workflowId": w.id}, nil
 }
 
 // checkTemplate fails when the template cannot be deployed: no access, or a
 // service name already taken.
 func (s *Server) checkTemplate(c *call, projectID, envID string, specs []templateService) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	return s.checkTemplateLocked(c, projectID, envID, specs)
 }
 
@@ -301,32 +313,4 @@ func (s *Server) checkTemplateLocked(c *call, projectID, envID string, specs []t
 		}
 	}
 	return nil
-}
-
-// createFromTemplate does the creation part of mTemplateDeploy, with the
-// lock held.
-func (s *Server) createFromTemplate(c *call, projectID, envID, templateID string, specs []templateService) (any, error) {
-	if err := s.checkTemplateLocked(c, projectID, envID, specs); err != nil {
-		return nil, err
-	}
-	p, e, _ := s.findProjectEnv(c, projectID, envID)
-	w := &workflow{id: s.m.newID(kindWorkflow), createdAt: s.now()}
-	s.m.workflows[w.id] = w
-	payload := map[string]any{typenameKey: "TemplateDeployPayload", "projectId": p.id, "workflowId": w.id}
-	if len(s.m.failWorkflow) > 0 {
-		w.err, s.m.failWorkflow = s.m.failWorkflow[0], s.m.failWorkflow[1:]
-		return payload, nil
-	}
-	for _, ts := range specs {
-		svc, err := s.m.addService(p, ts.name, s.now())
-		if err != nil {
-			return nil, err
-		}
-		svc.icon, svc.templateID, svc.templateServiceID = ts.icon, templateID, ts.key
-		inst := s.m.addInstance(svc, e.id, ts.image, s.now())
-		inst.repo, inst.startCommand, inst.vars = ts.repo, ts.startCommand, ts.vars
-		_, ev := s.startDeploy(svc, inst)
-		c.events = append(c.events, ev)
-	}
-	return payload, nil
 }

@@ -21,6 +21,7 @@ func (s *Server) queryRoots() map[string]resolver {
 		"variables":                     s.qVariables,
 		"variablesForServiceDeployment": s.qVariablesForDeployment,
 		"template":                      s.qTemplate,
+		"tcpProxies":                    s.qTCPProxies,
 		"workflowStatus":                s.qWorkflowStatus,
 		"deployment":                    s.qDeployment,
 		"deployments":                   s.qDeployments,
@@ -47,8 +48,8 @@ func (s *Server) qProjectToken(c *call, _ map[string]any) (any, error) {
 	if c.who.kind != ProjectToken {
 		return nil, errProjectTokenNotFound
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	p, e := s.m.projects[c.who.projectID], s.m.envs[c.who.envID]
 	if p == nil || e == nil {
 		return nil, errProjectTokenNotFound
@@ -60,11 +61,13 @@ func (s *Server) qProjectToken(c *call, _ map[string]any) (any, error) {
 	}, nil
 }
 
+// qMe answers account tokens only: Railway's docs say `me` fails for
+// workspace and project tokens.
 func (s *Server) qMe(c *call, _ map[string]any) (any, error) {
 	if err := c.who.authenticated(); err != nil {
 		return nil, err
 	}
-	if c.who.kind != BearerToken {
+	if c.who.kind != BearerToken || c.who.workspace {
 		return nil, errNotAuthorized
 	}
 	return map[string]any{typenameKey: "User", "id": "a0000000-0000-4000-8000-000000000001",
@@ -76,8 +79,8 @@ func (s *Server) qProject(c *call, args map[string]any) (any, error) {
 	if err := c.who.canProject(id); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	p := s.m.projects[id]
 	if p == nil {
 		return nil, errProjectNotFound
@@ -86,8 +89,8 @@ func (s *Server) qProject(c *call, args map[string]any) (any, error) {
 }
 
 func (s *Server) qEnvironment(c *call, args map[string]any) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	e, err := s.findEnv(c, argString(args, "projectId"), argString(args, "id"))
 	if err != nil {
 		return nil, err
@@ -99,8 +102,8 @@ func (s *Server) qService(c *call, args map[string]any) (any, error) {
 	if err := c.who.authenticated(); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	svc := s.m.services[argString(args, "id")]
 	if svc == nil {
 		return nil, errServiceNotFound
@@ -112,8 +115,8 @@ func (s *Server) qService(c *call, args map[string]any) (any, error) {
 }
 
 func (s *Server) qServiceInstance(c *call, args map[string]any) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	svc, in, err := s.findInstance(c, argString(args, "environmentId"), argString(args, "serviceId"))
 	if err != nil {
 		return nil, err
@@ -122,8 +125,8 @@ func (s *Server) qServiceInstance(c *call, args map[string]any) (any, error) {
 }
 
 func (s *Server) qVariables(c *call, args map[string]any) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	sc, err := s.varScope(c, args)
 	if err != nil {
 		return nil, err
@@ -135,8 +138,8 @@ func (s *Server) qVariables(c *call, args map[string]any) (any, error) {
 }
 
 func (s *Server) qVariablesForDeployment(c *call, args map[string]any) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	sc, err := s.varScope(c, args)
 	if err != nil {
 		return nil, err
@@ -155,25 +158,15 @@ func (s *Server) qWorkflowStatus(c *call, args map[string]any) (any, error) {
 	if err := c.who.authenticated(); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	status, errMsg := railway.WorkflowNotFound, any(nil)
-	if w := s.m.workflows[argString(args, "workflowId")]; w != nil {
-		switch {
-		case s.now().Before(w.createdAt.Add(s.opts.WorkflowDuration)):
-			status = railway.WorkflowRunning
-		case w.err != "":
-			status, errMsg = railway.WorkflowError, w.err
-		default:
-			status = railway.WorkflowComplete
-		}
-	}
-	return map[string]any{typenameKey: "WorkflowResult", "status": string(status), "error": errMsg}, nil
+	s.lock()
+	defer s.unlock()
+	status, msg := s.workflowStatus(argString(args, "workflowId"))
+	return map[string]any{typenameKey: "WorkflowResult", "status": string(status), "error": nullable(msg)}, nil
 }
 
 func (s *Server) qDeployment(c *call, args map[string]any) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	d, err := s.findDeployment(c, argString(args, "id"))
 	if err != nil {
 		return nil, err
@@ -189,8 +182,8 @@ func (s *Server) qDeployments(c *call, args map[string]any) (any, error) {
 	}
 	in := argObject(args, "input")
 	pid, eid, sid := argString(in, "projectId"), argString(in, "environmentId"), argString(in, "serviceId")
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	if pid == "" && eid != "" && s.m.envs[eid] != nil {
 		pid = s.m.envs[eid].projectID
 	}
@@ -250,11 +243,14 @@ func statusFilter(in map[string]any) func(railway.DeploymentStatus) bool {
 // else is a case-insensitive substring), the last limit of them (limit+1 under
 // Options.LogLimitQuirk).
 func (s *Server) qDeploymentLogs(c *call, args map[string]any) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	d, err := s.findDeployment(c, argString(args, "deploymentId"))
 	if err != nil {
 		return nil, err
+	}
+	if !balancedFilter(argString(args, "filter")) {
+		return nil, errBadLogFilter
 	}
 	filter := strings.TrimSpace(strings.ReplaceAll(argString(args, "filter"), `"`, ""))
 	level, byLevel := strings.CutPrefix(filter, "@level:")
@@ -287,4 +283,25 @@ func logObj(d *deployment, l logLine) map[string]any {
 		"tags": map[string]any{typenameKey: "LogTags", "deploymentId": d.id, "deploymentInstanceId": d.id + "-0",
 			"environmentId": d.envID, "serviceId": d.serviceID, "projectId": d.projectID, "snapshotId": nil, "pluginId": nil},
 	}
+}
+
+// balancedFilter reports whether a log filter's quotes and parentheses
+// balance: the simulator's stand-in for Railway's filter parser, which
+// rejects malformed filters (its exact grammar and message are unverified).
+func balancedFilter(f string) bool {
+	depth, quoted := 0, false
+	for _, r := range f {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case quoted:
+		case r == '(':
+			depth++
+		case r == ')':
+			if depth--; depth < 0 {
+				return false
+			}
+		}
+	}
+	return depth == 0 && !quoted
 }

@@ -1,7 +1,5 @@
 package railwaytest
 
-import "strconv"
-
 // Sandbox is the standard scene of the reconciler's tests and benchmarks:
 // a project whose production environment holds one deployed consumer
 // service and no Redis, and a workspace token scoped to it.
@@ -22,10 +20,24 @@ func (s *Server) SeedSandbox(token, consumer string) Sandbox {
 	return Sandbox{ProjectID: pid, EnvironmentID: eid, ConsumerID: cid, Token: token}
 }
 
-// BindRedisTo makes every template deployment point its Redis variables
-// (REDISHOST, REDISPORT, REDIS_PASSWORD, hence REDIS_URL) at a real Redis.
+// redisBinding is where BindRedisTo points template-created Redis services.
+type redisBinding struct {
+	host     string
+	port     int
+	password string
+}
+
+// BindRedisTo makes every Redis service a template deployment creates
+// reachable from here, the way a real project makes its Redis public: its
+// REDIS_PASSWORD is password and it gets a TCP proxy at host:port, so its
+// REDIS_PUBLIC_URL renders to redis://default:PASSWORD@host:port. Its
+// REDIS_URL stays on the private network
+// (redis://default:PASSWORD@<name>.railway.internal:6379), as on Railway.
+// Without a binding (or a TCP proxy, AddTCPProxy) a template's Redis is
+// private only: REDIS_PUBLIC_URL renders as redis://default:PASSWORD@:
+// (empty host and port).
 func (s *Server) BindRedisTo(host string, port int, password string) {
-	s.OnTemplateDeploy(func(string) map[string]string {
-		return map[string]string{"REDISHOST": host, "REDISPORT": strconv.Itoa(port), "REDIS_PASSWORD": password}
-	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.binding = &redisBinding{host: host, port: port, password: password}
 }

@@ -7,8 +7,9 @@ import (
 
 // TestSeedSandboxAndBindRedis: the sandbox is one deployed consumer without
 // variables and a token scoped to its project; after BindRedisTo, the Redis a
-// template deploys renders its REDIS_URL from the given host, port and
-// password.
+// template deploys has a TCP proxy to the given host and port: its
+// REDIS_PUBLIC_URL reaches it with the given password, its REDIS_URL stays
+// private.
 func TestSeedSandboxAndBindRedis(t *testing.T) {
 	c := newClock()
 	s := NewT(t, Options{Now: c.Now})
@@ -35,9 +36,13 @@ func TestSeedSandboxAndBindRedis(t *testing.T) {
 	s.BindRedisTo("10.0.0.7", 6380, "bound-pw")
 	s.AddToken(adminToken, BearerToken, "", "") // deployTemplate's
 	w := &world{s: s, clock: c, projectID: sb.ProjectID, envID: sb.EnvironmentID, backendID: sb.ConsumerID}
-	deployTemplate(t, w, "Redis").ok(t)
+	createAddon(t, w, "Redis")
 	redisID, _ := s.ServiceByName(sb.ProjectID, "Redis")
-	if got, want := s.RenderedVariables(sb.EnvironmentID, redisID)["REDIS_URL"], "redis://default:bound-pw@10.0.0.7:6380"; got != want {
+	vars := s.RenderedVariables(sb.EnvironmentID, redisID)
+	if got, want := vars["REDIS_PUBLIC_URL"], "redis://default:bound-pw@10.0.0.7:6380"; got != want {
+		t.Errorf("REDIS_PUBLIC_URL = %q, want %q", got, want)
+	}
+	if got, want := vars["REDIS_URL"], "redis://default:bound-pw@redis.railway.internal:6379"; got != want {
 		t.Errorf("REDIS_URL = %q, want %q", got, want)
 	}
 }

@@ -11,8 +11,8 @@ import (
 
 // CreateProject creates a project with its "production" environment.
 func (s *Server) CreateProject(name string) (projectID, environmentID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	p, e := s.m.createProject(name, s.now())
 	return p.id, e.id
 }
@@ -20,16 +20,16 @@ func (s *Server) CreateProject(name string) (projectID, environmentID string) {
 // AddEnvironment adds an environment (with an instance of every existing
 // service) to a project and returns its id.
 func (s *Server) AddEnvironment(projectID, name string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	return s.m.addEnv(s.mustProject(projectID), name, s.now()).id
 }
 
 // AddService creates a service with an instance, sourced from image, in
 // every environment of the project, without deploying it, and returns its id.
 func (s *Server) AddService(projectID, name, image string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	p := s.mustProject(projectID)
 	svc, err := s.m.addService(p, name, s.now())
 	if err != nil {
@@ -44,14 +44,14 @@ func (s *Server) AddService(projectID, name, image string) string {
 // Deploy starts a deployment of a service instance as if a user had, calls
 // the OnDeploy hook, and returns the deployment id.
 func (s *Server) Deploy(envID, serviceID string) string {
-	s.mu.Lock()
+	s.lock()
 	svc, in, err := s.m.instanceOf(envID, serviceID)
 	if err != nil {
-		s.mu.Unlock()
+		s.unlock()
 		panic(fmt.Sprintf("railwaytest: Deploy: %v", err))
 	}
 	d, ev := s.startDeploy(svc, in)
-	s.mu.Unlock()
+	s.unlock()
 	s.fire([]DeployEvent{ev})
 	return d.id
 }
@@ -59,8 +59,8 @@ func (s *Server) Deploy(envID, serviceID string) string {
 // SetVariables merges raw variables into a service instance (serviceID ""
 // sets the environment's shared variables). It never deploys.
 func (s *Server) SetVariables(envID, serviceID string, vars map[string]string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	target := s.m.raw(s.mustScope(envID, serviceID))
 	if target == nil {
 		panic(fmt.Sprintf("railwaytest: SetVariables: service %s has no instance in %s", serviceID, envID))
@@ -71,23 +71,23 @@ func (s *Server) SetVariables(envID, serviceID string, vars map[string]string) {
 // Variables returns a copy of the raw variables of a service instance
 // (serviceID "": the shared variables).
 func (s *Server) Variables(envID, serviceID string) map[string]string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	return copyMap(s.m.raw(s.mustScope(envID, serviceID)))
 }
 
 // RenderedVariables returns the variables of a service instance with every
 // reference resolved, as `variables` answers by default (no RAILWAY_* ones).
 func (s *Server) RenderedVariables(envID, serviceID string) map[string]string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	return s.m.rendered(s.mustScope(envID, serviceID), false)
 }
 
 // ServiceByName returns the id of the project's service with this name.
 func (s *Server) ServiceByName(projectID, name string) (string, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	svc, ok := s.m.serviceByName(projectID, name)
 	if !ok {
 		return "", false
@@ -97,8 +97,8 @@ func (s *Server) ServiceByName(projectID, name string) (string, bool) {
 
 // Services returns the names of the project's services in creation order.
 func (s *Server) Services(projectID string) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	p := s.m.projects[projectID]
 	if p == nil {
 		return nil
@@ -113,8 +113,8 @@ func (s *Server) Services(projectID string) []string {
 // FailNextWorkflow makes the next templateDeployV2 workflow end in Error
 // with msg, creating nothing. Calls queue.
 func (s *Server) FailNextWorkflow(msg string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock()
+	defer s.unlock()
 	s.m.failWorkflow = append(s.m.failWorkflow, msg)
 }
 

@@ -30,8 +30,18 @@ type Options struct {
 	// half of it). Default 2s.
 	DeployDuration time.Duration
 	// WorkflowDuration is how long a template deployment workflow runs
-	// before it completes. Default 1s.
+	// before it completes; its services are listed only from then on.
+	// Default DefaultWorkflowDuration (12s, as Railway's take 10-60 s).
+	// Test suites and the demo shorten it; keep it non-zero.
 	WorkflowDuration time.Duration
+	// WorkflowNotFoundFor is how long workflowStatus answers NotFound
+	// after templateDeployV2 (Railway's read-after-write lag). Default
+	// min(2s, WorkflowDuration/4); negative: no lag.
+	WorkflowNotFoundFor time.Duration
+	// ProjectTokensCanCreate lets project tokens deploy templates. By
+	// default templateDeployV2 answers "Not Authorized" to a project token:
+	// Railway documents project tokens for deployment actions only.
+	ProjectTokensCanCreate bool
 	// RateLimit is the number of requests per hour before 429s; it is
 	// reported in X-RateLimit-* headers. Default 1000 (Hobby).
 	RateLimit int
@@ -66,6 +76,8 @@ type Server struct {
 	faults   faultState
 	onTmpl   func(serviceName string) map[string]string
 	onDeploy func(DeployEvent)
+	binding  *redisBinding
+	queued   []DeployEvent // OnDeploy events settle made, fired by unlock
 }
 
 // DeployEvent describes a deployment just created, with the variables the
@@ -114,7 +126,7 @@ func withDefaults(o Options) Options {
 		o.DeployDuration = 2 * time.Second
 	}
 	if o.WorkflowDuration <= 0 {
-		o.WorkflowDuration = time.Second
+		o.WorkflowDuration = DefaultWorkflowDuration
 	}
 	if o.RateLimit <= 0 {
 		o.RateLimit = 1000
@@ -153,12 +165,23 @@ func (s *Server) OnDeploy(fn func(DeployEvent)) {
 }
 
 // AddToken registers a token. A BearerToken with projectID "" reaches every
-// project (an account token); with a projectID it reaches only that project.
-// A ProjectToken reaches only environmentID of projectID.
+// project and answers `me` (an account token); with a projectID it is a
+// workspace token reaching only that project (`me` refused). A
+// ProjectToken reaches only environmentID of projectID, and cannot deploy
+// templates (see Options.ProjectTokensCanCreate).
 func (s *Server) AddToken(tok string, kind TokenKind, projectID, environmentID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.m.tokens[tok] = token{kind: kind, projectID: projectID, envID: environmentID}
+	s.m.tokens[tok] = token{kind: kind, projectID: projectID, envID: environmentID, workspace: kind == BearerToken && projectID != ""}
+}
+
+// AddWorkspaceToken registers a workspace token: Bearer, reaching every
+// project (all are in the one simulated workspace); apiToken lists the
+// workspace, `me` answers "Not Authorized".
+func (s *Server) AddWorkspaceToken(tok string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m.tokens[tok] = token{kind: BearerToken, workspace: true}
 }
 
 // fire calls the OnDeploy hook for each event, outside the lock.

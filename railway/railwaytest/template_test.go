@@ -37,6 +37,14 @@ func fetchTemplate(t *testing.T, w *world, name string) (id string, cfg map[stri
 	return r.str("template", "id"), cfg
 }
 
+// createAddon deploys the redis template as name and waits (on the fake
+// clock) for its workflow to complete, so the service is listed.
+func createAddon(t *testing.T, w *world, name string) {
+	t.Helper()
+	deployTemplate(t, w, name).ok(t)
+	w.clock.Advance(DefaultWorkflowDuration)
+}
+
 func deployTemplate(t *testing.T, w *world, name string) result {
 	t.Helper()
 	id, cfg := fetchTemplate(t, w, name)
@@ -83,10 +91,20 @@ func TestTemplateDeployCreatesBoundRedis(t *testing.T) {
 	if wf == "" || r.str("templateDeployV2", "projectId") != w.projectID {
 		t.Fatalf("payload = %s", r.Body)
 	}
-	if got := gql(t, w.s, bearer(adminToken), workflowQuery, map[string]any{"id": wf}).ok(t); got.str("workflowStatus", "status") != "Running" {
-		t.Errorf("workflow = %s", got.Body)
+	status := func() string {
+		return gql(t, w.s, bearer(adminToken), workflowQuery, map[string]any{"id": wf}).ok(t).str("workflowStatus", "status")
 	}
-	w.clock.Advance(10 * time.Second)
+	if got := status(); got != "NotFound" { // read-after-write lag: min(2s, 10s/4)
+		t.Errorf("workflow at once = %s, want NotFound", got)
+	}
+	w.clock.Advance(2 * time.Second)
+	if got := status(); got != "Running" {
+		t.Errorf("workflow after 2s = %s, want Running", got)
+	}
+	if got := w.s.Services(w.projectID); !slices.Equal(got, []string{"backend"}) || !slices.Equal(w.s.PendingServices(w.projectID), []string{"Cache"}) {
+		t.Errorf("services while running = %q, pending %q: want Cache pending only", got, w.s.PendingServices(w.projectID))
+	}
+	w.clock.Advance(8 * time.Second)
 	if got := gql(t, w.s, bearer(adminToken), workflowQuery, map[string]any{"id": wf}).ok(t); got.str("workflowStatus", "status") != "Complete" || got.get("workflowStatus", "error") != nil {
 		t.Errorf("workflow = %s", got.Body)
 	}
@@ -120,7 +138,7 @@ func TestTemplateDeployCreatesBoundRedis(t *testing.T) {
 
 func TestTemplateDeployWithoutHookGeneratesPassword(t *testing.T) {
 	w := newWorld(t, Options{})
-	deployTemplate(t, w, "Redis").ok(t)
+	createAddon(t, w, "Redis")
 	id, ok := w.s.ServiceByName(w.projectID, "Redis")
 	if !ok {
 		t.Fatal("no Redis service")
@@ -146,7 +164,7 @@ func TestTemplateDeployWithoutHookGeneratesPassword(t *testing.T) {
 
 func TestDuplicateServiceNameFails(t *testing.T) {
 	w := newWorld(t, Options{})
-	deployTemplate(t, w, "Redis").ok(t)
+	createAddon(t, w, "Redis")
 	const msg = `A service named "Redis" already exists in this project`
 	if r := deployTemplate(t, w, "Redis"); r.errMessage() != msg || r.Data != nil {
 		t.Errorf("second template deploy: %s", r.Body)
@@ -175,7 +193,7 @@ func TestFailNextWorkflow(t *testing.T) {
 	if _, ok := w.s.ServiceByName(w.projectID, "Redis"); ok {
 		t.Error("a failed workflow created the service")
 	}
-	deployTemplate(t, w, "Redis").ok(t) // the next one works
+	createAddon(t, w, "Redis") // the next one works
 	if _, ok := w.s.ServiceByName(w.projectID, "Redis"); !ok {
 		t.Error("retry did not create the service")
 	}
