@@ -111,7 +111,7 @@ func TestTokenProtectsThePageStatusAndMetrics(t *testing.T) {
 	}
 }
 
-func TestBrowserWithoutCredentialsGetsTheLoginForm(t *testing.T) {
+func TestLoginFormForABrowserWithoutCredentials(t *testing.T) {
 	srv := authServer(t, token, clockAt(t0))
 	resp, body := fetch(t, srv.URL+"/units/smartlic-production", "Accept", browserAccept)
 	if resp.StatusCode != http.StatusUnauthorized {

@@ -18,9 +18,9 @@ const (
 	chartPad = 3
 	// maxChartPoints bounds the points drawn: more rounds are merged.
 	maxChartPoints = 300
-	// minChartSpan is the narrowest time axis, so that a few rounds
-	// after a start do not fill the whole width.
-	minChartSpan = time.Minute
+	// minChartSpan is the narrowest time axis, so that the first rounds
+	// after a start do not stretch over the whole width.
+	minChartSpan = 10 * time.Second
 )
 
 // chartModel is one inline SVG line chart.

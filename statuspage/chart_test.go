@@ -40,12 +40,17 @@ func TestChartSplitsLinesAtGapsAndDrawsLonePoints(t *testing.T) {
 	if c.YTop != "4.0 ms" || c.YMid != "2.0 ms" || c.Latest != "4.0 ms" {
 		t.Errorf("y labels %q %q, latest %q; want 4.0 ms, 2.0 ms, 4.0 ms", c.YTop, c.YMid, c.Latest)
 	}
-	// A minute of axis at least: the first round sits at 10 s from the left.
-	if c.XStart != "09:59:00" || c.XEnd != "10:00:00 UTC" {
-		t.Errorf("x labels %q … %q, want 09:59:00 … 10:00:00 UTC", c.XStart, c.XEnd)
+	// The axis starts at the first round.
+	if c.XStart != "09:59:10" || c.XEnd != "10:00:00 UTC" {
+		t.Errorf("x labels %q … %q, want 09:59:10 … 10:00:00 UTC", c.XStart, c.XEnd)
 	}
-	if x, _, _ := strings.Cut(c.Lines[0], ","); x != "100.0" {
-		t.Errorf("first x = %s, want 100.0 (10 s of a 60 s axis 600 wide)", x)
+	if x, _, _ := strings.Cut(c.Lines[0], ","); x != "0.0" {
+		t.Errorf("first x = %s, want 0.0", x)
+	}
+	// A single round right after a start does not fill the width.
+	c = latencyChart([]Round{{At: t0.Add(-2 * time.Second), Verdict: "healthy", Latency: ms}}, t0)
+	if len(c.Dots) != 1 || c.Dots[0].X != "480.0" {
+		t.Errorf("lone round drawn at %+v, want x 480 (2 s before the end of a 10 s axis)", c.Dots)
 	}
 }
 

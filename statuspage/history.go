@@ -73,16 +73,23 @@ func (h *History) ObserveRound(at time.Time, verdict string, latency time.Durati
 }
 
 // ObserveProbeRound records a round of the probes package: its verdict,
-// the Redis check's latency (also when the check failed on a slow PING)
+// the Redis check's PING latency when PING answered (also when it was too
+// slow, or a later step failed; not the time a refused connection took)
 // and used memory.
 func (h *History) ObserveProbeRound(r probes.Round) {
 	var latency time.Duration
 	var used int64
 	for _, c := range r.Checks {
-		if c.Kind == probes.KindRedis {
-			latency, used = c.Latency, c.UsedMemory
-			break
+		if c.Kind != probes.KindRedis {
+			continue
 		}
+		switch c.Step {
+		case probes.StepURL, probes.StepConnect, probes.StepAuth, probes.StepPing:
+		default:
+			latency = c.Latency
+		}
+		used = c.UsedMemory
+		break
 	}
 	h.ObserveRound(r.At, r.Redis.String(), latency, used)
 }

@@ -100,13 +100,19 @@ func TestHistoryBoundsPhaseChanges(t *testing.T) {
 func TestObserveProbeRound(t *testing.T) {
 	var h History
 	h.ObserveProbeRound(probes.Round{At: t0, Redis: probes.VerdictUnhealthy, Checks: []probes.Check{
-		{Name: "redis", Kind: probes.KindRedis, Latency: 150 * time.Millisecond, UsedMemory: 3 << 20},
+		{Name: "redis", Kind: probes.KindRedis, Step: probes.StepLatency, Latency: 150 * time.Millisecond, UsedMemory: 3 << 20},
 		{Name: "endpoint/backend", Kind: probes.KindEndpoint, OK: true, Latency: time.Second},
 	}})
-	got := h.Rounds(t0)
-	want := Round{At: t0, Verdict: "unhealthy", Latency: 150 * time.Millisecond, UsedMemory: 3 << 20}
-	if len(got) != 1 || got[0] != want {
-		t.Errorf("rounds = %+v, want [%+v] (the Redis check's slow PING counts)", got, want)
+	h.ObserveProbeRound(probes.Round{At: t0.Add(time.Second), Redis: probes.VerdictUnhealthy, Checks: []probes.Check{
+		{Name: "redis", Kind: probes.KindRedis, Step: probes.StepConnect, Latency: 200 * time.Microsecond},
+	}})
+	got := h.Rounds(t0.Add(time.Second))
+	want := []Round{
+		{At: t0, Verdict: "unhealthy", Latency: 150 * time.Millisecond, UsedMemory: 3 << 20},
+		{At: t0.Add(time.Second), Verdict: "unhealthy"},
+	}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("rounds = %+v, want %+v (a slow PING counts, a refused connection has no latency)", got, want)
 	}
 }
 

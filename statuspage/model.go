@@ -28,12 +28,14 @@ type unitModel struct {
 	Latency    chartModel
 	Memory     chartModel
 	Deploys    []deployModel
-	Events     []eventModel
-	Drift      []driftModel
-	Blocked    []string
-	Report     reportModel
-	Probe      *probeModel
-	Railway    railwayModel
+	// Events are the newest events, OlderEvents the rest (folded).
+	Events      []eventModel
+	OlderEvents []eventModel
+	Drift       []driftModel
+	Blocked     []string
+	Report      reportModel
+	Probe       *probeModel
+	Railway     railwayModel
 }
 
 type condModel struct {
@@ -80,6 +82,9 @@ type railwayModel struct {
 	RateLimit       string
 }
 
+// shownEvents is how many events are listed before the fold.
+const shownEvents = 15
+
 // buildUnit turns a view into the unit template's model at now.
 func buildUnit(v View, now time.Time) unitModel {
 	st := v.Status
@@ -88,14 +93,20 @@ func buildUnit(v View, now time.Time) unitModel {
 	if v.History != nil {
 		rounds, phases = v.History.Rounds(now), v.History.Phases(now)
 	}
+	evs := events(st.Events, now)
+	older := []eventModel(nil)
+	if len(evs) > shownEvents {
+		evs, older = evs[:shownEvents], evs[shownEvents:]
+	}
 	return unitModel{
+		Events: evs, OlderEvents: older,
 		Name: clean(st.Name), Phase: string(st.Phase), PhaseClass: phaseClass(st.Phase),
 		Since: stampOf(st.Since, now), Reason: clean(phaseReason(v, phases)),
 		SpecValid: st.SpecValid, SpecErrors: cleanAll(st.SpecErrors),
 		Conditions: conditions(st.Conditions, now), Rollback: buildRollback(v, now),
 		Timeline: buildTimeline(phases, st.Phase, st.Since, now),
 		Latency:  latencyChart(rounds, now), Memory: memoryChart(rounds, now),
-		Deploys: deploys(st.Deploys), Events: events(st.Events, now), Drift: drift(st.Drift),
+		Deploys: deploys(st.Deploys), Drift: drift(st.Drift),
 		Blocked: cleanAll(st.Blocked), Report: lastReport(v, now), Probe: probe(st.LastProbe, now),
 		Railway: railwayOf(st.Railway, now),
 	}

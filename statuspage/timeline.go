@@ -15,8 +15,11 @@ const (
 	maxTimelineChanges = 30
 )
 
-// timelineModel is the 24 h phase bar and the recent changes.
+// timelineModel is the phase bar of the last 24 h (or less, since the
+// first phase known) and the recent changes.
 type timelineModel struct {
+	// Span is how much time the bar covers.
+	Span     string
 	Segments []segment
 	// Start and End label the bar's ends.
 	Start, End string
@@ -39,18 +42,18 @@ type changeModel struct {
 	Reason string
 }
 
-// buildTimeline lays the phase changes of the last 24 h out on a bar. The
-// current phase (from the status document) closes it; the stretch before
-// the first known change is shown as "no record".
+// buildTimeline lays the phase changes of the last 24 h out on a bar,
+// from the first phase known when that is more recent (a process that
+// started an hour ago, in a phase entered then, shows that hour). The
+// current phase (from the status document) closes it.
 func buildTimeline(changes []PhaseChange, phase state.Phase, since, now time.Time) timelineModel {
 	changes = withCurrent(changes, phase, since)
 	start := now.Add(-PhaseWindow)
-	m := timelineModel{Start: start.UTC().Format("Jan 2 15:04"), End: "now"}
-	total := float64(PhaseWindow)
 	if first := changes[0].At; first.After(start) {
-		m.Segments = append(m.Segments, segment{Phase: "none", Class: "gap", Title: "no record",
-			Width: pct(float64(first.Sub(start)) / total)})
+		start = first
 	}
+	total := max(now.Sub(start), time.Second)
+	m := timelineModel{Span: span(total), Start: start.UTC().Format("Jan 2 15:04:05") + " UTC", End: "now"}
 	for i, c := range changes {
 		from, to := c.At, now
 		if i+1 < len(changes) {
@@ -64,7 +67,7 @@ func buildTimeline(changes []PhaseChange, phase state.Phase, since, now time.Tim
 		}
 		m.Segments = append(m.Segments, segment{Phase: string(c.Phase), Class: phaseClass(c.Phase),
 			Title: string(c.Phase) + " from " + from.UTC().Format("15:04:05") + " for " + span(to.Sub(from)),
-			Width: pct(float64(to.Sub(from)) / total)})
+			Width: pct(float64(to.Sub(from)) / float64(total))})
 	}
 	m.Changes, m.Older, m.More = listChanges(changes, now)
 	return m

@@ -33,27 +33,28 @@ func TestTimelineCoversTheDay(t *testing.T) {
 		t.Errorf("listed %d + %d folded, %d more; want %d + %d and the rest counted",
 			len(m.Changes), len(m.Older), m.More, shownChanges, maxTimelineChanges-shownChanges)
 	}
-	if m.Segments[0].Class == "gap" {
-		t.Error("a full day of history starts with a gap")
+	if m.Span != "24h" {
+		t.Errorf("span = %q, want 24h", m.Span)
 	}
 }
 
 func TestTimelineWithoutHistory(t *testing.T) {
-	// A fresh process: only the status document's phase and since.
+	// A fresh process: only the status document's phase and since; the
+	// bar covers the time known.
 	m := buildTimeline(nil, state.Healthy, t0.Add(-6*time.Hour), t0)
-	if len(m.Segments) != 2 || m.Segments[0].Class != "gap" || m.Segments[1].Phase != "Healthy" {
-		t.Fatalf("segments = %+v, want no record then Healthy", m.Segments)
+	if len(m.Segments) != 1 || m.Segments[0].Phase != "Healthy" || m.Segments[0].Width != "100.000%" {
+		t.Fatalf("segments = %+v, want Healthy across the bar", m.Segments)
 	}
-	if m.Segments[1].Width != "25.000%" {
-		t.Errorf("Healthy for 6 h = %s of the bar, want 25%%", m.Segments[1].Width)
-	}
-	if sum := widthSum(t, m); sum < 99.9 || sum > 100.1 {
-		t.Errorf("segments cover %.3f%%", sum)
+	if m.Span != "6h" || m.Start != "Nov 25 04:00:00 UTC" {
+		t.Errorf("bar covers %q from %q, want 6h from Nov 25 04:00:00 UTC", m.Span, m.Start)
 	}
 	// A phase the history missed closes the bar.
 	changes := []PhaseChange{{At: t0.Add(-2 * time.Hour), Phase: state.Healthy}}
-	m = buildTimeline(changes, state.Degraded, t0.Add(-time.Minute), t0)
-	if last := m.Segments[len(m.Segments)-1]; last.Phase != "Degraded" {
-		t.Errorf("last segment = %+v, want the current phase", last)
+	m = buildTimeline(changes, state.Degraded, t0.Add(-30*time.Minute), t0)
+	if len(m.Segments) != 2 || m.Segments[1].Phase != "Degraded" || m.Segments[1].Width != "25.000%" {
+		t.Errorf("segments = %+v, want Healthy then the current phase for its last quarter", m.Segments)
+	}
+	if sum := widthSum(t, m); sum < 99.9 || sum > 100.1 {
+		t.Errorf("segments cover %.3f%%", sum)
 	}
 }
