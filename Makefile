@@ -17,7 +17,7 @@ export RAILWAY_SCHEMA := $(SCHEMA)
 endif
 endif
 
-.PHONY: all build test redis-server fuzz bench clean
+.PHONY: all build test redis-server chromium screenshots fuzz bench clean
 
 all: build
 
@@ -26,7 +26,7 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/reconciler ./cmd/reconciler
 
 ## test: vet, the race-enabled test suite, and a 20 s fuzz run of the spec parser
-test: redis-server
+test: redis-server chromium
 	$(GO) vet ./...
 	$(GO) test -race ./...
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 20s
@@ -42,6 +42,22 @@ redis-server:
 		echo "redis-server is not installed; the tests that start Redis need it:"; \
 		echo "  Debian/Ubuntu: sudo apt-get install -y redis-server    macOS: brew install redis"; \
 	fi
+
+## chromium: install Debian's chromium with apt-get when missing and root, else say how
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium (the status page's tests drive a headless browser)"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+		echo "chromium is not installed; the status page's browser tests need it:"; \
+		echo "  Debian: sudo apt-get install -y chromium    Ubuntu: sudo snap install chromium    macOS: brew install --cask chromium"; \
+	fi
+
+## screenshots: regenerate docs/img/status-{healthy,rolledback,held}.png in headless Chromium
+screenshots: redis-server chromium
+	$(GO) test ./statuspage -run '^TestBrowserRollbackAndRollForward$$' -count=1 -update
 
 ## fuzz: a longer fuzz run of the spec parser (FUZZTIME, default 5m)
 fuzz:
