@@ -2,6 +2,7 @@ package statuspage_test
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"net/http"
 	"os"
@@ -280,6 +281,26 @@ func TestBrowserLogin(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != want {
 			t.Errorf("GET %s without credentials = %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	// Scripts and Prometheus use the bearer token; `/` answers JSON to them
+	// (the status document, 503 until the controller has started).
+	h.waitFor(30*time.Second, "the controller started", func() bool { _, ok := h.ctrl.Status(); return ok })
+	for path, accept := range map[string]string{"/": "application/json", "/status": "", "/metrics": ""} {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, h.base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+pageToken)
+		req.Header.Set("Accept", accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Name string }
+		if accept != "" {
+			_ = json.NewDecoder(resp.Body).Decode(&doc)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || accept != "" && doc.Name != "smartlic-production" {
+			t.Errorf("GET %s with the bearer token = %d (name %q), want 200 and the status document for JSON", path, resp.StatusCode, doc.Name)
 		}
 	}
 	b.do("sign out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.ID("token")))
