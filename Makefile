@@ -21,7 +21,7 @@ endif
 RULES      := deploy/prometheus/alerts.yaml
 RULE_TESTS := deploy/prometheus/alerts_test.yaml
 
-.PHONY: all build test lint rules promtool redis-server fuzz bench clean
+.PHONY: all build test lint rules promtool redis-server chromium screenshots fuzz bench clean
 
 all: build
 
@@ -30,7 +30,7 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/reconciler ./cmd/reconciler
 
 ## test: vet, lint, the alert rules, the race-enabled test suite, and a 20 s fuzz run of the spec parser
-test: redis-server lint rules
+test: redis-server chromium lint rules
 	$(GO) vet ./...
 	$(GO) test -race ./...
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 20s
@@ -82,6 +82,22 @@ redis-server:
 		echo "redis-server is not installed; the tests that start Redis need it:"; \
 		echo "  Debian/Ubuntu: sudo apt-get install -y redis-server    macOS: brew install redis"; \
 	fi
+
+## chromium: install Debian's chromium with apt-get when missing and root, else say how
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium (the status page's tests drive a headless browser)"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+		echo "chromium is not installed; the status page's browser tests need it:"; \
+		echo "  Debian: sudo apt-get install -y chromium    Ubuntu: sudo snap install chromium    macOS: brew install --cask chromium"; \
+	fi
+
+## screenshots: regenerate docs/img/status-{healthy,rolledback,held}.png in headless Chromium
+screenshots: redis-server chromium
+	$(GO) test ./statuspage -run '^TestBrowserRollbackAndRollForward$$' -count=1 -update
 
 ## fuzz: a longer fuzz run of the spec parser (FUZZTIME, default 5m)
 fuzz:

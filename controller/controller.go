@@ -13,10 +13,12 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/smartlic/reconciler/internal/app"
+	"github.com/smartlic/reconciler/probes"
 	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/report"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
+	"github.com/smartlic/reconciler/statuspage"
 )
 
 // Holder is how `run` describes itself in the state lock.
@@ -48,6 +50,9 @@ type Controller struct {
 	term     *term      // the leadership term in progress; nil while standby
 	stopping bool
 
+	// history feeds the status page's charts and timeline (memory only).
+	history *statuspage.History
+
 	sinks    atomic.Pointer[report.Sinks]
 	notifier atomic.Pointer[report.Notifier]
 }
@@ -64,7 +69,8 @@ func New(opts Options) (*Controller, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	c := &Controller{opts: opts, log: opts.Logger.Named("controller"), sp: opts.Spec, reloadReq: make(chan struct{}, 1)}
+	c := &Controller{opts: opts, log: opts.Logger.Named("controller"), sp: opts.Spec, reloadReq: make(chan struct{}, 1),
+		history: &statuspage.History{}}
 	c.m = newMetrics(opts.Spec.Name, c.rateLimitRemaining)
 	c.m.initChecks(opts.Spec)
 	c.m.setRailwayBudget(opts.Spec.Railway.MaxRequestsPerHour)
@@ -127,7 +133,10 @@ func (c *Controller) start(ctx context.Context) (*session, error) {
 	if err != nil {
 		return abort(err)
 	}
-	s.http = c.serveHTTP(ln)
+	if s.http, err = c.serveHTTP(ln); err != nil {
+		_ = ln.Close() // nothing to do about a failed close
+		return abort(err)
+	}
 	if err := s.app.Railway.CheckAccess(ctx, c.sp.Railway.ProjectID); err != nil {
 		return abort(err)
 	}
@@ -185,8 +194,14 @@ func (c *Controller) hooks() reconcile.Hooks {
 			c.m.event(e)
 			c.notify(e)
 		},
-		Phase: func(_, to state.Phase, _ string) { c.m.setPhase(to) },
-		Round: c.m.round,
+		Phase: func(_, to state.Phase, reason string) {
+			c.m.setPhase(to)
+			c.history.ObservePhase(c.opts.Now(), to, reason)
+		},
+		Round: func(r probes.Round) {
+			c.m.round(r)
+			c.history.ObserveProbeRound(r)
+		},
 		Pass: func(result string, drift int) {
 			c.m.reconciles.WithLabelValues(result).Inc()
 			c.m.drift.Set(float64(drift))

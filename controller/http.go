@@ -15,6 +15,7 @@ import (
 	"github.com/smartlic/reconciler/internal/app"
 	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/state"
+	"github.com/smartlic/reconciler/statuspage"
 )
 
 // bindHTTP binds the listen address (or takes Options.Listener).
@@ -30,26 +31,34 @@ func (c *Controller) bindHTTP() (net.Listener, error) {
 	return ln, nil
 }
 
-// serveHTTP starts the HTTP server on ln.
-func (c *Controller) serveHTTP(ln net.Listener) *http.Server {
+// serveHTTP starts the HTTP server on ln. The status page (`/`, the unit
+// pages), /status and /metrics are behind the auth token when one is set;
+// /healthz and /readyz stay open for Railway's health check.
+func (c *Controller) serveHTTP(ln net.Listener) (*http.Server, error) {
+	auth := statuspage.NewAuth(statuspage.AuthOptions{Token: c.opts.AuthToken, Now: c.opts.Now, Logger: c.log})
+	page, err := c.newPage(auth)
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n")) // the client may be gone; nothing to do
 	})
 	mux.HandleFunc("GET /readyz", c.handleReady)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(c.m.reg, promhttp.HandlerOpts{
+	mux.Handle("GET /metrics", auth.Protect(promhttp.HandlerFor(c.m.reg, promhttp.HandlerOpts{
 		ErrorLog: zap.NewStdLog(c.log.Named("metrics")), Registry: c.m.reg,
-	}))
-	mux.HandleFunc("GET /status", c.handleStatus)
+	})))
+	mux.Handle("GET /status", auth.Protect(http.HandlerFunc(c.handleStatus)))
+	page.Register(mux)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: zap.NewStdLog(c.log.Named("http"))}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			c.log.Error("http server stopped", zap.Error(err))
 		}
 	}()
-	c.log.Info("http server listening", zap.String("addr", ln.Addr().String()))
-	return srv
+	c.log.Info("http server listening", zap.String("addr", ln.Addr().String()), zap.Bool("auth", auth.Enabled()))
+	return srv, nil
 }
 
 func (c *Controller) handleReady(w http.ResponseWriter, _ *http.Request) {

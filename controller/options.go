@@ -70,6 +70,10 @@ type Options struct {
 	// Debounce is the quiet time after a file event before a reload;
 	// default DefaultDebounce.
 	Debounce time.Duration
+	// AuthToken is server.auth.token: when set, `/`, /status and /metrics
+	// require it (a bearer token or the login cookie); /healthz and
+	// /readyz stay open. Empty leaves them open.
+	AuthToken spec.Secret
 }
 
 func (o *Options) validate() error {

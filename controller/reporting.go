@@ -106,6 +106,7 @@ func (c *Controller) deliverReport(ctx context.Context, rec *reconcile.Reconcile
 	}
 	r := report.Build(report.Input{Spec: sp, State: rec.State(), Now: c.opts.Now(), Secrets: c.secrets()})
 	derr := c.sinks.Load().Deliver(ctx, r, format) // each failure already logged and counted
+	c.history.ObserveReport(r.GeneratedAt, string(r.Status), r.Verdict)
 	merr := rec.Update(func(st *state.State) { report.MarkDelivered(st, r) })
 	c.log.Info("drift report written", zap.String("status", string(r.Status)), zap.String("verdict", r.Verdict),
 		zap.Bool("allSinks", derr == nil))

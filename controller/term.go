@@ -56,8 +56,10 @@ func (c *Controller) runTerm(ctx context.Context, a *app.App, lease state.Lease)
 	c.term = t
 	c.mu.Unlock()
 	c.m.setLeader(true)
-	phase := t.rec.Status().Phase
+	st := t.rec.Status()
+	phase := st.Phase
 	c.m.setPhase(phase)
+	c.history.ObservePhase(st.Since, phase, "")
 	c.log.Info("leading the unit", zap.String("name", c.Spec().Name), zap.String("phase", string(phase)),
 		zap.Int64("epoch", lease.Epoch()))
 	t.control = c.startControl(t)
