@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/smartlic/reconciler/internal/app"
+	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/probes"
 	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/report"
@@ -71,7 +72,7 @@ func New(opts Options) (*Controller, error) {
 	}
 	c := &Controller{opts: opts, log: opts.Logger.Named("controller"), sp: opts.Spec, reloadReq: make(chan struct{}, 1),
 		history: &statuspage.History{}}
-	c.m = newMetrics(opts.Spec.Name, c.rateLimitRemaining)
+	c.m = newMetrics(opts.Spec.Name, c.railwayStats)
 	c.m.initChecks(opts.Spec)
 	c.m.setRailwayBudget(opts.Spec.Railway.MaxRequestsPerHour)
 	return c, nil
@@ -137,7 +138,7 @@ func (c *Controller) start(ctx context.Context) (*session, error) {
 		_ = ln.Close() // nothing to do about a failed close
 		return abort(err)
 	}
-	if err := s.app.Railway.CheckAccess(ctx, c.sp.Railway.ProjectID); err != nil {
+	if err := app.CheckAccess(ctx, s.app.Railway, c.sp); err != nil {
 		return abort(err)
 	}
 	c.mu.Lock()
@@ -155,7 +156,7 @@ func (c *Controller) build(ctx context.Context) (*app.App, error) {
 	return c.opts.Build(ctx, app.Options{
 		Spec: c.sp, LookupEnv: c.opts.LookupEnv, Logger: c.opts.Logger, Version: c.opts.Version,
 		Store: app.StoreStandby, Command: c.opts.Command, Hooks: c.hooks(), OnRequest: c.onRequest,
-		HTTPClient: c.opts.HTTPClient, Now: c.opts.Now,
+		HTTPClient: c.opts.HTTPClient, Now: c.opts.Now, Instance: state.InstanceID(),
 	})
 }
 
@@ -214,13 +215,13 @@ func (c *Controller) onRequest(operation, result string) {
 	c.m.requests.WithLabelValues(operation, result).Inc()
 }
 
-// rateLimitRemaining reads Railway's last X-RateLimit-Remaining.
-func (c *Controller) rateLimitRemaining() float64 {
+// railwayStats reads the Railway client's accounting; false while starting.
+func (c *Controller) railwayStats() (railway.Stats, bool) {
 	a := c.currentApp()
 	if a == nil {
-		return -1
+		return railway.Stats{}, false
 	}
-	return rateLimitValue(a.Railway.Stats())
+	return a.Railway.Stats(), true
 }
 
 // Spec returns the spec running: the last valid one, with the fields that

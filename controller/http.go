@@ -124,7 +124,7 @@ func (c *Controller) Status() (st reconcile.Status, ok bool) {
 		st = reconcile.StatusOf(state.New(name, c.opts.Now()))
 	case t != nil:
 		st = t.rec.Status() // from the last published snapshot
-		st.Leader, st.LeaseExpires = t.lease.Holder().ID, t.lease.Expires()
+		st.Leader, st.LeaseExpires = t.lease.Holder().Instance, t.lease.Expires()
 	default:
 		st = c.standbyStatus(a, name)
 	}
@@ -143,7 +143,7 @@ func (c *Controller) standbyStatus(a *app.App, name string) reconcile.Status {
 	}
 	s := reconcile.StatusOf(st)
 	if h, held, err := a.Locker.Holder(ctx, name); err == nil && held {
-		s.Leader, s.LeaseExpires = h.ID, h.Until
+		s.Leader, s.LeaseExpires = h.Instance, h.Expires
 	}
 	return s
 }

@@ -223,7 +223,10 @@ func TestReadyOnceOneObservationSucceeded(t *testing.T) {
 		return code == http.StatusServiceUnavailable && strings.HasPrefix(string(body), "no successful railway observation yet: ")
 	})
 
+	// The 401 is permanent: passes back off (a minute at first); a SIGHUP
+	// asks for an attempt at once.
 	fail.Store(false)
+	h.ctrl.Reload()
 	h.waitFor(5*time.Second, "/readyz 200", func() bool { code, _ := h.get("/readyz"); return code == http.StatusOK })
 
 	fail.Store(true)

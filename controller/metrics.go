@@ -18,13 +18,13 @@ var (
 	passResults = []string{"ok", "drift", "waiting", "error"}
 	// railwayOps are the operations the client sends (railway.Op*).
 	railwayOps = []string{
-		railway.OpAPIToken, railway.OpProjectAccess, railway.OpProjectToken, railway.OpProject,
+		railway.OpAPIToken, railway.OpMe, railway.OpProjectAccess, railway.OpProjectToken, railway.OpProject,
 		railway.OpObserve, railway.OpObserveInstances, railway.OpRenderedVariables, railway.OpTemplate,
 		railway.OpDeployTemplate, railway.OpWorkflowStatus, railway.OpUpsertVariables,
 		railway.OpDeployService, railway.OpDeployment, railway.OpDeploymentLogs,
 	}
 	// railwayResults are the results railway.Options.OnRequest reports.
-	railwayResults = []string{"ok", "graphql_error", "not_found", "unauthorized", "rate_limited", "transient", "budget"}
+	railwayResults = []string{"ok", "graphql_error", "not_found", "unauthorized", "rate_limited", "edge_blocked", "transient", "budget"}
 	eventTypes     = []string{
 		state.EventDegraded, state.EventRecovered, state.EventRolledBack, state.EventHeld,
 		state.EventRecovering, state.EventRecoveryInterrupted, state.EventRolledForward, state.EventBound,
@@ -67,7 +67,7 @@ type metrics struct {
 
 // newMetrics registers every series. rateLimit reads Railway's last
 // X-RateLimit-Remaining (-1 while unknown) at scrape time.
-func newMetrics(name string, rateLimit func() float64) *metrics {
+func newMetrics(name string, stats func() (railway.Stats, bool)) *metrics {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	f := factory{prometheus.WrapRegistererWith(prometheus.Labels{"name": name}, reg)}
@@ -82,8 +82,7 @@ func newMetrics(name string, rateLimit func() float64) *metrics {
 	m.probeFailures = f.counterVec("reconciler_probe_failures_total", "Failed checks of probe rounds.", "check")
 	m.usedMemory = f.gauge("reconciler_redis_used_memory_bytes", "Redis used_memory at the last successful probe.")
 	m.requests = f.counterVec("reconciler_railway_requests_total", "HTTP requests to Railway's API by operation and result.", "operation", "result")
-	f.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "reconciler_railway_rate_limit_remaining",
-		Help: "Railway's last X-RateLimit-Remaining; -1 until Railway has answered."}, rateLimit))
+	registerRailwayStats(f, stats)
 	m.specValid = f.gauge("reconciler_spec_valid", "1 when the spec file as last read is valid, 0 when an edit was rejected.")
 	m.events = f.counterVec("reconciler_events_total", "Health transitions recorded, by event type.", "type")
 	m.reports = f.counterVec("reconciler_reports_total", "Drift reports by result.", "result")
@@ -216,12 +215,48 @@ func (m *metrics) event(e state.Event) {
 	}
 }
 
-// rateLimitValue is the gauge's value for a Railway client's stats.
-func rateLimitValue(s railway.Stats) float64 {
-	if !s.RateLimitKnown {
-		return -1
+// registerRailwayStats exposes the Railway client's accounting, read at
+// scrape time: Railway's own rate limit, the reserve kept for rollbacks, and
+// Cloudflare's edge block. stats reports false while there is no client.
+func registerRailwayStats(f factory, stats func() (railway.Stats, bool)) {
+	gauge := func(name, help string, v func(railway.Stats) float64, none float64) {
+		f.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+			s, ok := stats()
+			if !ok {
+				return none
+			}
+			return v(s)
+		}))
 	}
-	return float64(s.RateLimitRemaining)
+	gauge("reconciler_railway_rate_limit_remaining", "Railway's last X-RateLimit-Remaining; -1 until Railway has answered.",
+		func(s railway.Stats) float64 {
+			if !s.RateLimitKnown {
+				return -1
+			}
+			return float64(s.RateLimitRemaining)
+		}, -1)
+	gauge("reconciler_railway_rate_limit_reserved", "1 while the last 10% of Railway's limit is kept for rollbacks and deploys (other calls wait for the reset).",
+		func(s railway.Stats) float64 { return boolValue(s.Reserved) }, 0)
+	gauge("reconciler_railway_edge_blocked_until_timestamp_seconds",
+		"Unix time of the next attempt allowed while Cloudflare's edge blocks Railway's API (HTTP 429 error code 1015); 0 when not blocked.",
+		func(s railway.Stats) float64 {
+			if s.BlockedUntil.IsZero() {
+				return 0
+			}
+			return float64(s.BlockedUntil.UnixNano()) / 1e9
+		}, 0)
+	f.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "reconciler_railway_edge_blocks_total",
+		Help: "Edge-block answers (HTTP 429 error code 1015) that started or extended a block."}, func() float64 {
+		s, _ := stats()
+		return float64(s.EdgeBlocks)
+	}))
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // factory registers series on one registerer.

@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/spec"
 )
 
@@ -32,7 +33,8 @@ func (r *Reconciler) redisURL(ctx context.Context, sp *spec.Spec, obs *Observed,
 	if want == cached.key {
 		return cached
 	}
-	vars, err := r.opts.Railway.RenderedVariables(ctx, obs.ProjectID, obs.EnvironmentID, obs.Addon.ServiceID)
+	// The URL probed decides rollbacks: it may use the rate limit's reserve.
+	vars, err := r.opts.Railway.RenderedVariables(railway.Essential(ctx), obs.ProjectID, obs.EnvironmentID, obs.Addon.ServiceID)
 	if err != nil {
 		r.log.Warn("reading the addon's redis url failed", zap.Error(err))
 		return cached

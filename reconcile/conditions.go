@@ -154,7 +154,7 @@ func readyCondition(st *state.State, err error) state.Condition {
 	case err != nil && Classify(err) == ClassPermanent:
 		c.Reason, c.Message = reasonOf(err), spec.RedactURLsIn(err.Error())
 	case err != nil:
-		c.Reason, c.Message = state.ReasonTransientError, spec.RedactURLsIn(err.Error())+" (retrying)"
+		c.Reason, c.Message = reasonOf(err), spec.RedactURLsIn(err.Error())+" (retrying)"
 	case len(st.Blocked) > 0:
 		c.Reason, c.Message = state.ReasonBlocked, st.Blocked[0]
 	case st.Phase == state.Healthy && len(st.Drift) == 0:

@@ -57,6 +57,14 @@ func reasonOf(err error) string {
 	case railway.IsPermanent(err):
 		return state.ReasonRailwayError
 	}
+	var edge *railway.EdgeBlockedError
+	var reserve *railway.ReserveError
+	switch {
+	case errors.As(err, &edge):
+		return state.ReasonEdgeBlocked
+	case errors.As(err, &reserve):
+		return state.ReasonBudgetReserved
+	}
 	return state.ReasonTransientError
 }
 

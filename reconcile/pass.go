@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/smartlic/reconciler/probes"
+	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
 )
@@ -67,6 +68,12 @@ type Result struct {
 func (r *Reconciler) Pass(ctx context.Context, po PassOptions) *Result {
 	for attempt := 0; ; attempt++ {
 		sp, snap := r.spec.Load(), r.snap.Load()
+		ctx := ctx
+		if snap.owed {
+			// A rollback or roll forward is being written: its reads may
+			// use the rate limit's reserve.
+			ctx = railway.Essential(ctx)
+		}
 		obs := r.observe(ctx, sp, snap.observe)
 		url := r.redisURL(ctx, sp, obs, snap.url)
 		var round *probes.Round

@@ -16,13 +16,13 @@ type Holder struct {
 	PID     int    `json:"pid"`
 	Host    string `json:"host"`
 	Command string `json:"command"`
-	// ID identifies the replica (RAILWAY_REPLICA_ID when set), for the
-	// shared store's leases.
-	ID    string    `json:"id,omitempty"`
-	Since time.Time `json:"since"`
-	// Until is when the holder's lease runs out unless renewed; zero for a
-	// lock held for as long as the process lives.
-	Until time.Time `json:"until,omitzero"`
+	// Instance identifies the replica: RAILWAY_REPLICA_ID on Railway, else
+	// host/pid.
+	Instance string    `json:"instance,omitempty"`
+	Since    time.Time `json:"since"`
+	// Expires is when the holder's lease runs out unless renewed; zero for
+	// the file store's lock, which lasts as long as the process.
+	Expires time.Time `json:"expires,omitzero"`
 }
 
 // String describes the holder for an operator.
@@ -34,8 +34,8 @@ func (h Holder) String() string {
 	if !h.Since.IsZero() {
 		s += " since " + h.Since.UTC().Format(time.RFC3339)
 	}
-	if !h.Until.IsZero() {
-		s += ", lease until " + h.Until.UTC().Format(time.RFC3339)
+	if !h.Expires.IsZero() {
+		s += ", lease until " + h.Expires.UTC().Format(time.RFC3339)
 	}
 	return s
 }
@@ -60,11 +60,17 @@ func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 // NewHolder describes this process, running command, from now on.
 func NewHolder(command string, now time.Time) Holder {
 	host, _ := os.Hostname()
-	id := os.Getenv("RAILWAY_REPLICA_ID")
-	if id == "" {
-		id = fmt.Sprintf("%s/%d", host, os.Getpid())
+	return Holder{PID: os.Getpid(), Host: host, Command: command, Instance: InstanceID(), Since: now.UTC()}
+}
+
+// InstanceID identifies this process among the replicas: RAILWAY_REPLICA_ID
+// when Railway sets it, else host/pid.
+func InstanceID() string {
+	if id := os.Getenv("RAILWAY_REPLICA_ID"); id != "" {
+		return id
 	}
-	return Holder{PID: os.Getpid(), Host: host, Command: command, ID: id, Since: now.UTC()}
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
 }
 
 // flock takes an exclusive flock on path and writes h into it. The lock

@@ -86,6 +86,12 @@ const (
 	ReasonRailwayError = "RailwayError"
 	// ReasonTransientError: a failure that is retried (network, 5xx, 429).
 	ReasonTransientError = "TransientError"
+	// ReasonEdgeBlocked: Cloudflare's edge in front of Railway blocks this
+	// client (HTTP 429, error code 1015): one attempt per backoff interval.
+	ReasonEdgeBlocked = "EdgeBlocked"
+	// ReasonBudgetReserved: the last 10% of Railway's rate limit is kept for
+	// rollbacks and deploys until it resets.
+	ReasonBudgetReserved = "BudgetReserved"
 	// ReasonBlocked: something no action of the operator can fix.
 	ReasonBlocked = "Blocked"
 	// ReasonReconciled: in sync and healthy.

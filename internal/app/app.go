@@ -55,8 +55,14 @@ type Options struct {
 	// when nil. Now is the clock; time.Now when nil.
 	HTTPClient *http.Client
 	Now        func() time.Time
-	// CheckAccess verifies the token and the project before anything else.
+	// CheckAccess verifies the token, the project and the environment
+	// before anything else.
 	CheckAccess bool
+	// LogAttempts logs every failed Railway attempt at warn (the
+	// interactive commands: a person is waiting).
+	LogAttempts bool
+	// Instance identifies this replica to Railway (User-Agent).
+	Instance string
 }
 
 // App is a wired unit and what it owns.
@@ -100,13 +106,13 @@ func Build(ctx context.Context, o Options) (*App, error) {
 	client, err := railway.New(railway.Options{
 		Endpoint: o.Spec.Railway.Endpoint, Credentials: creds, Version: o.Version,
 		HTTPClient: o.HTTPClient, MaxRequestsPerHour: o.Spec.Railway.MaxRequestsPerHour,
-		Logger: o.Logger, Now: o.Now, OnRequest: o.OnRequest,
+		Logger: o.Logger, Now: o.Now, OnRequest: o.OnRequest, LogAttempts: o.LogAttempts, Instance: o.Instance,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the railway client: %w", err)
 	}
 	if o.CheckAccess {
-		if err := client.CheckAccess(ctx, o.Spec.Railway.ProjectID); err != nil {
+		if err := CheckAccess(ctx, client, o.Spec); err != nil {
 			return nil, err
 		}
 	}
@@ -239,6 +245,16 @@ func (a *App) Close() {
 	if a.Backend != nil {
 		_ = a.Backend.Close() // nothing left to flush
 	}
+}
+
+// CheckAccess checks the token against the spec's project and, when the
+// spec names one environment, that environment too (a project token is
+// bound to one).
+func CheckAccess(ctx context.Context, c *railway.Client, sp *spec.Spec) error {
+	if sp.Railway.Environment == "" {
+		return c.CheckAccess(ctx, sp.Railway.ProjectID)
+	}
+	return c.CheckAccessTo(ctx, sp.Railway.ProjectID, sp.Railway.Environment)
 }
 
 // insideRailway reports whether the process runs as a Railway service,

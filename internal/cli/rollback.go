@@ -10,6 +10,7 @@ import (
 
 	"github.com/smartlic/reconciler/controller"
 	"github.com/smartlic/reconciler/internal/app"
+	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/state"
 )
@@ -56,6 +57,7 @@ Exit 0 done, 1 failed (including: nothing to roll forward).`,
 // manual carries out a rollback or rollforward: through the running
 // controller when one holds the state, else here, after a fresh read.
 func manual(ctx context.Context, a *App, action, reason string) error {
+	ctx = railway.Essential(ctx) // a rollback may use the reserve of the rate limit
 	sp, err := loadSpec(a)
 	if err != nil {
 		return err

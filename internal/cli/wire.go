@@ -17,7 +17,7 @@ import (
 func buildApp(ctx context.Context, a *App, sp *spec.Spec, mode app.StoreMode, holder string, hooks reconcile.Hooks) (*app.App, error) {
 	built, err := app.Build(ctx, app.Options{
 		Spec: sp, LookupEnv: a.LookupEnv, Logger: a.Logger, Version: Build().Version,
-		Store: mode, Command: holder, Hooks: hooks, Now: a.Now, CheckAccess: true,
+		Store: mode, Command: holder, Hooks: hooks, Now: a.Now, CheckAccess: true, LogAttempts: true,
 	})
 	if err != nil {
 		var le *state.LockedError

@@ -55,11 +55,11 @@ func Doc(o Options) string {
 	if o.MaxRequestsPerHour > 0 {
 		fmt.Fprintf(&b, "  maxRequestsPerHour: %d\n", o.MaxRequestsPerHour)
 	}
-	fmt.Fprintf(&b, "addon:\n  service: Redis\nconsumers:\n  - service: backend\n    variables:\n      REDIS_URL: %s\n", o.RedisURL)
-	fmt.Fprintf(&b, "health:\n%s\n", indent(o.Health))
 	if o.StatePath != "" {
 		fmt.Fprintf(&b, "state:\n  path: %s\n", o.StatePath)
 	}
+	fmt.Fprintf(&b, "addon:\n  service: Redis\nconsumers:\n  - service: backend\n    variables:\n      REDIS_URL: %s\n", o.RedisURL)
+	fmt.Fprintf(&b, "health:\n%s\n", indent(o.Health))
 	b.WriteString(o.Extra)
 	return b.String()
 }
