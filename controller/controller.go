@@ -13,8 +13,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/smartlic/reconciler/internal/app"
-	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/probes"
+	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/report"
 	"github.com/smartlic/reconciler/spec"
