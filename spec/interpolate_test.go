@@ -75,7 +75,7 @@ health:
 	}
 	// Keys are not interpolated.
 	lines := parseErr(t, minimal+"${KEY}: 1\n")
-	if lines[0] != `desired.yaml:12:1: ${KEY}: unknown field "${KEY}"` {
+	if lines[0] != `desired.yaml:12:1: ["${KEY}"]: unknown field "${KEY}"` {
 		t.Errorf("got %q", lines)
 	}
 }

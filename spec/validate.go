@@ -167,7 +167,7 @@ func (d *decoder) validateRollback(s *Spec) {
 			return ok
 		})
 		if !declared {
-			d.errorAt("rollback.variables."+name, "%s is not a variable of any consumer", name)
+			d.errorAt(join("rollback.variables", name), "%s is not a variable of any consumer", name)
 		}
 	}
 }
