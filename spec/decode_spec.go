@@ -89,11 +89,16 @@ func (d *decoder) variables(n *yaml.Node, path string) map[string]string {
 			out[k.Value] = ""
 			return
 		}
+		// A value that does not decode (an unset ${NAME}) still declares
+		// the variable: its one problem is reported, and no rule that counts
+		// or names variables adds a second.
 		var val string
-		if d.str(&val, v, child) {
-			out[k.Value] = val
-		}
+		d.str(&val, v, child)
+		out[k.Value] = val
 	})
+	if len(out) == 0 && len(n.Content) > 0 {
+		d.failed[path] = true // every key was wrong, and was reported
+	}
 	return out
 }
 
@@ -220,7 +225,7 @@ func (d *decoder) decodeRollback(n *yaml.Node, r *Rollback) {
 		return // absent or null: the default (every consumer variable set to "")
 	}
 	r.Variables = d.variables(f["variables"], p+".variables")
-	if r.Variables != nil && len(r.Variables) == 0 {
+	if vn.Kind == yaml.MappingNode && len(vn.Content) == 0 {
 		// An empty list would make every rollback write nothing at all.
 		d.errorf(vn, p+".variables", `empty: name the variables to roll back, or leave it out to set every consumer variable to ""`)
 	}

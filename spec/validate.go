@@ -134,13 +134,25 @@ func (d *decoder) validateHealth(s *Spec) {
 	for i, l := range h.Logs {
 		path := index("health.logs", i)
 		if d.required(path+".service", l.Service) {
-			if _, ok := s.Consumer(l.Service); !ok {
+			if _, ok := s.Consumer(l.Service); !ok && !d.anyConsumerFailed(s) {
 				d.errorAt(path+".service", "%q is not a consumer (consumers: %s)", l.Service, strings.Join(s.ConsumerNames(), ", "))
 			}
 		}
 		d.required(path+".contains", l.Contains)
 		d.positive(path+".within", l.Within)
 	}
+}
+
+// anyConsumerFailed reports whether a consumer's service name did not
+// decode (an unset ${NAME}): references to consumers are then not checked,
+// since the name they would match is unknown.
+func (d *decoder) anyConsumerFailed(s *Spec) bool {
+	for i := range s.Consumers {
+		if d.failed[index("consumers", i)+".service"] {
+			return true
+		}
+	}
+	return false
 }
 
 // ConsumerNames returns the consumers' service names, in spec order.
