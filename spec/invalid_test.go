@@ -75,6 +75,9 @@ func TestInvalidFiles(t *testing.T) {
 			`:5:23: railway.maxRequestsPerHour: must be at least 1, got 0`,
 		}},
 		{"redis-url", []string{`:14:10: health.redis.url: must be a redis:// or rediss:// URL (the value is secret and not shown)`}},
+		{"redis-url-empty-host", []string{`:14:10: health.redis.url: the Redis URL has an empty host and an empty port, which go-redis would read as localhost:6379; ` +
+			`Railway renders a Redis URL this way (redis://default:***@:) when the Redis service has no TCP proxy: enable a TCP proxy on the Redis service (Settings, Networking) ` +
+			`and use its public URL, or run the reconciler inside the project (the value is secret and not shown)`}},
 		{"report-format", []string{`:13:11: report.format: must be markdown or json, got "html"`}},
 		{"rollback-variable", []string{`:14:16: rollback.variables.CACHE_URL: CACHE_URL is not a variable of any consumer`}},
 		{"rollback-variables-empty", []string{`:13:14: rollback.variables: empty: name the variables to roll back, or leave it out to set every consumer variable to ""`}},

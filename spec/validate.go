@@ -106,12 +106,7 @@ func (d *decoder) validateHealth(s *Spec) {
 	h := &s.Health
 	d.positive("health.probeTimeout", h.ProbeTimeout)
 	d.positive("health.redis.maxLatency", h.Redis.MaxLatency)
-	if raw := h.Redis.URL.Value(); raw != "" {
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-			d.errorAt("health.redis.url", "must be a redis:// or rediss:// URL (the value is secret and not shown)")
-		}
-	}
+	d.validateRedisURL(h.Redis.URL.Value())
 	names := map[string]bool{}
 	for i, e := range h.Endpoints {
 		path := index("health.endpoints", i)
@@ -153,6 +148,23 @@ func (d *decoder) anyConsumerFailed(s *Spec) bool {
 		}
 	}
 	return false
+}
+
+// validateRedisURL checks health.redis.url after interpolation: a redis://
+// or rediss:// URL with a host and, when it names one, a port. The messages
+// never quote the value (CONTRACT §9).
+func (d *decoder) validateRedisURL(raw string) {
+	if raw == "" {
+		return // the addon's rendered REDIS_URL, checked by the controller
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+		d.errorAt("health.redis.url", "must be a redis:// or rediss:// URL (the value is secret and not shown)")
+		return
+	}
+	if problem := RedisURLProblem(raw); problem != "" {
+		d.errorAt("health.redis.url", "%s (the value is secret and not shown)", problem)
+	}
 }
 
 // ConsumerNames returns the consumers' service names, in spec order.
