@@ -23,14 +23,13 @@ func (d *decoder) decodeSpec(root *yaml.Node, s *Spec) {
 	d.decodeRollback(f["rollback"], &s.Rollback)
 	d.decodeSchedule(f["schedule"], &s.Schedule)
 	d.decodeReport(f["report"], &s.Report)
-	sf := d.mapping(f["state"], "state", "path")
-	d.str(&s.State.Path, sf["path"], "state.path")
-	vf := d.mapping(f["server"], "server", "listen")
-	d.str(&s.Server.Listen, vf["listen"], "server.listen")
+	d.decodeState(f["state"], &s.State)
+	d.decodeServer(f["server"], &s.Server)
 }
 
 func (d *decoder) decodeRailway(n *yaml.Node, r *Railway) {
-	f := d.mapping(n, "railway", "endpoint", "projectId", "environment", "maxRequestsPerHour")
+	f := d.mapping(n, "railway", "endpoint", "projectId", "environment", "environments",
+		"environmentPattern", "maxRequestsPerHour")
 	d.str(&r.Endpoint, f["endpoint"], "railway.endpoint")
 	if d.str(&r.ProjectID, f["projectId"], "railway.projectId") {
 		d.checkRailwayLiteral(f["projectId"], "railway.projectId")
@@ -38,14 +37,54 @@ func (d *decoder) decodeRailway(n *yaml.Node, r *Railway) {
 	if d.str(&r.Environment, f["environment"], "railway.environment") {
 		d.checkRailwayLiteral(f["environment"], "railway.environment")
 	}
+	items, _ := d.sequence(f["environments"], "railway.environments")
+	for i, item := range items {
+		path := index("railway.environments", i)
+		d.pos[path] = posOf(item)
+		var env string
+		if d.str(&env, item, path) {
+			d.checkRailwayLiteral(item, path)
+		}
+		r.Environments = append(r.Environments, env) // "" too: validation names it
+	}
+	if d.str(&r.EnvironmentPattern, f["environmentPattern"], "railway.environmentPattern") {
+		d.checkRailwayLiteral(f["environmentPattern"], "railway.environmentPattern")
+	}
 	d.integer(&r.MaxRequestsPerHour, f["maxRequestsPerHour"], "railway.maxRequestsPerHour")
 }
 
 func (d *decoder) decodeAddon(n *yaml.Node, a *Addon) {
-	f := d.mapping(n, "addon", "service", "template", "create")
+	f := d.mapping(n, "addon", "service", "template", "create", "createGrace")
 	d.str(&a.Service, f["service"], "addon.service")
 	d.str(&a.Template, f["template"], "addon.template")
 	d.boolean(&a.Create, f["create"], "addon.create")
+	d.duration(&a.CreateGrace, f["createGrace"], "addon.createGrace")
+}
+
+func (d *decoder) decodeState(n *yaml.Node, st *State) {
+	f := d.mapping(n, "state", "backend", "path", "postgres")
+	d.str(&st.Backend, f["backend"], "state.backend")
+	d.str(&st.Path, f["path"], "state.path")
+	const p = "state.postgres"
+	pf := d.mapping(f["postgres"], p, "url", "leaseDuration", "renewDeadline", "retryPeriod")
+	var url string
+	if d.str(&url, pf["url"], p+".url") {
+		d.checkLiteralPassword(pf["url"], p+".url")
+		st.Postgres.URL = NewSecret(url)
+	}
+	d.duration(&st.Postgres.LeaseDuration, pf["leaseDuration"], p+".leaseDuration")
+	d.duration(&st.Postgres.RenewDeadline, pf["renewDeadline"], p+".renewDeadline")
+	d.duration(&st.Postgres.RetryPeriod, pf["retryPeriod"], p+".retryPeriod")
+}
+
+func (d *decoder) decodeServer(n *yaml.Node, sv *Server) {
+	f := d.mapping(n, "server", "listen", "auth")
+	d.str(&sv.Listen, f["listen"], "server.listen")
+	af := d.mapping(f["auth"], "server.auth", "token")
+	var token string
+	if d.str(&token, af["token"], "server.auth.token") && d.checkSecretFromEnv(af["token"], "server.auth.token", "RECONCILER_STATUS_TOKEN") {
+		sv.Auth.Token = NewSecret(token)
+	}
 }
 
 func (d *decoder) decodeConsumers(n *yaml.Node, s *Spec) {

@@ -267,7 +267,7 @@ func leadingTab(data []byte, line int) int {
 func defaults() *Spec {
 	return &Spec{
 		Railway: Railway{Endpoint: DefaultEndpoint, MaxRequestsPerHour: DefaultMaxRequestsPerHour},
-		Addon:   Addon{Template: DefaultTemplate, Create: true},
+		Addon:   Addon{Template: DefaultTemplate, Create: true, CreateGrace: DefaultCreateGrace},
 		Health: Health{
 			ProbeTimeout: DefaultProbeTimeout,
 			Redis:        RedisHealth{MaxLatency: DefaultMaxLatency, PubSub: true},
@@ -286,7 +286,9 @@ func defaults() *Spec {
 			Report:    defaultCron(DefaultReportSchedule),
 		},
 		Report: Report{Format: DefaultReportFormat, Sinks: []Sink{{Kind: SinkStdout}}},
-		State:  State{Path: DefaultStatePath},
+		State: State{Backend: DefaultStateBackend, Path: DefaultStatePath, Postgres: Postgres{
+			LeaseDuration: DefaultLeaseDuration, RenewDeadline: DefaultRenewDeadline, RetryPeriod: DefaultRetryPeriod,
+		}},
 	}
 }
 

@@ -20,13 +20,17 @@ func (d *decoder) validate(s *Spec) {
 	d.validateRailway(&s.Railway)
 	d.required("addon.service", s.Addon.Service)
 	d.required("addon.template", s.Addon.Template)
+	if s.Addon.CreateGrace < MinCreateGrace {
+		d.errorAt("addon.createGrace", "must be at least %s, got %s", FormatDuration(MinCreateGrace), FormatDuration(s.Addon.CreateGrace))
+	}
 	d.validateConsumers(s)
 	d.validateHealth(s)
 	d.validateRollback(s)
 	d.validateSchedule(s)
 	d.validateReport(&s.Report)
-	d.required("state.path", s.State.Path)
+	d.validateState(&s.State)
 	d.validateListen(s.Server.Listen)
+	d.validateToken(s.Server.Auth.Token.Value())
 	defaultRollbackVariables(s)
 }
 
@@ -73,7 +77,7 @@ func (d *decoder) validateRailway(r *Railway) {
 		d.errorAt("railway.endpoint", "must be an http or https URL, got %q", shownURL(r.Endpoint))
 	}
 	d.required("railway.projectId", r.ProjectID)
-	d.required("railway.environment", r.Environment)
+	d.validateEnvironments(r)
 	d.atLeast("railway.maxRequestsPerHour", r.MaxRequestsPerHour, 1)
 }
 
