@@ -3,9 +3,10 @@
 GO       ?= go
 ROOT     := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 VERSION  ?= $(shell git -C $(ROOT) describe --tags --always --dirty 2>/dev/null || echo dev)
-COMMIT   ?= $(shell git -C $(ROOT) rev-parse --short HEAD 2>/dev/null || echo unknown)
+COMMIT   ?= $(shell git -C $(ROOT) rev-parse --short HEAD 2>/dev/null || echo unknown)$(shell git -C $(ROOT) diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 CLI      := github.com/smartlic/reconciler/internal/cli
-LDFLAGS  := -X $(CLI).version=$(VERSION) -X $(CLI).commit=$(COMMIT)
+LDFLAGS  := -X $(CLI).version=$(VERSION) -X $(CLI).commit=$(COMMIT) -X $(CLI).date=$(DATE)
 FUZZTIME ?= 5m
 # The gate's fuzz run: a fixed number of executions (about 20 s on 2 cores)
 # and no minimizing, so that its outcome never depends on the clock: with a
@@ -27,7 +28,7 @@ endif
 
 all: build
 
-## build: the binary, bin/reconciler, stamped with version and commit
+## build: the binary, bin/reconciler, stamped with version, commit and build time
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/reconciler ./cmd/reconciler
 

@@ -49,6 +49,8 @@ type Options struct {
 	Logger    *zap.Logger
 	// Version is this build's version (User-Agent, logs).
 	Version string
+	// Commit is this build's VCS commit (the reconciler_build_info metric).
+	Commit string
 	// Now is the clock handed to the reconciler and the Railway client;
 	// default time.Now. The cron runner itself always follows the wall clock.
 	Now func() time.Time
