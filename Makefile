@@ -24,7 +24,7 @@ export RAILWAY_SCHEMA := $(SCHEMA)
 endif
 endif
 
-.PHONY: all build test redis-server fuzz bench clean
+.PHONY: all build test redis-server fuzz bench schema clean
 
 all: build
 
@@ -53,6 +53,12 @@ redis-server:
 ## fuzz: a longer fuzz run of the spec parser (FUZZTIME, default 5m)
 fuzz:
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+
+## schema: regenerate docs/spec.schema.json from the Go types (reconciler schema);
+## a test fails when it is out of date
+schema:
+	$(GO) run ./cmd/reconciler schema > docs/spec.schema.json.tmp
+	mv docs/spec.schema.json.tmp docs/spec.schema.json
 
 ## bench: every benchmark, with allocations
 bench:

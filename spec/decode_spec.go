@@ -92,7 +92,7 @@ func (d *decoder) decodeConsumers(n *yaml.Node, s *Spec) {
 	for i, item := range items {
 		path := index("consumers", i)
 		d.pos[path] = posOf(item)
-		c := Consumer{Deploy: true}
+		c := defaultConsumer()
 		f := d.mapping(item, path, "service", "variables", "deploy")
 		d.str(&c.Service, f["service"], path+".service")
 		c.Variables = d.variables(f["variables"], path+".variables")
@@ -153,7 +153,7 @@ func (d *decoder) decodeHealth(n *yaml.Node, h *Health) {
 	for i, item := range items {
 		path := index("health.logs", i)
 		d.pos[path] = posOf(item)
-		l := LogExpectation{Within: DefaultLogWithin}
+		l := defaultLog()
 		lf := d.mapping(item, path, "service", "contains", "within")
 		d.str(&l.Service, lf["service"], path+".service")
 		d.str(&l.Contains, lf["contains"], path+".contains")
@@ -177,7 +177,7 @@ func (d *decoder) decodeRedis(n *yaml.Node, r *RedisHealth) {
 
 func (d *decoder) decodeEndpoint(n *yaml.Node, path string) Endpoint {
 	d.pos[path] = posOf(n)
-	e := Endpoint{Status: DefaultEndpointStatus}
+	e := defaultEndpoint()
 	f := d.mapping(n, path, "name", "url", "status", "expect")
 	d.str(&e.Name, f["name"], path+".name")
 	d.str(&e.URL, f["url"], path+".url")

@@ -292,6 +292,12 @@ func defaults() *Spec {
 	}
 }
 
+// Per-item defaults, applied as each list item is decoded (and shown by the
+// JSON Schema).
+func defaultConsumer() Consumer  { return Consumer{Deploy: true} }
+func defaultEndpoint() Endpoint  { return Endpoint{Status: DefaultEndpointStatus} }
+func defaultLog() LogExpectation { return LogExpectation{Within: DefaultLogWithin} }
+
 // defaultCron parses a default schedule; the constants are valid (TestDefaults).
 func defaultCron(expr string) Cron {
 	c, _ := ParseCron(expr)
