@@ -174,3 +174,9 @@ func TestEnvironmentsOneErrorPerMistake(t *testing.T) {
 		t.Errorf("empty list: %q", lines)
 	}
 }
+
+func TestUsesPostgres(t *testing.T) {
+	if (State{}).UsesPostgres() || (State{Backend: StateBackendFile}).UsesPostgres() || !(State{Backend: StateBackendPostgres}).UsesPostgres() {
+		t.Error("UsesPostgres is wrong")
+	}
+}
