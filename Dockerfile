@@ -1,6 +1,7 @@
 # The reconciler as a container: `reconciler run` (docs/deploy.md).
 #
-#   docker build -t reconciler --build-arg VERSION=$(git describe --tags --always) .
+#   docker build -t reconciler --build-arg VERSION=$(git describe --tags --always) \
+#     --build-arg COMMIT=$(git rev-parse --short HEAD) --build-arg BUILD_TIME=$(date -u +%Y-%m-%dT%H:%M:%SZ) .
 #   docker run -e RAILWAY_API_TOKEN=... -e RAILWAY_PROJECT_ID=... -v reconciler:/data -p 8080:8080 reconciler
 #
 # The spec baked into the image is RECONCILER_SPEC (a path in the build
@@ -13,12 +14,16 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
+# What `reconciler version` and the reconciler_build_info metric say (.git
+# is not in the build context, so Go cannot stamp them itself): VERSION,
+# COMMIT (else RAILWAY_GIT_COMMIT_SHA, which Railway passes as a build
+# argument) and BUILD_TIME (else the time of this build step), RFC 3339.
 ARG VERSION=dev
 ARG COMMIT=
-# Railway passes the commit being deployed as this build argument.
 ARG RAILWAY_GIT_COMMIT_SHA=unknown
+ARG BUILD_TIME=
 RUN CGO_ENABLED=0 go build -trimpath -tags nodemo \
-      -ldflags "-s -w -X github.com/smartlic/reconciler/internal/cli.version=${VERSION} -X github.com/smartlic/reconciler/internal/cli.commit=${COMMIT:-${RAILWAY_GIT_COMMIT_SHA}}" \
+      -ldflags "-s -w -X github.com/smartlic/reconciler/internal/cli.version=${VERSION} -X github.com/smartlic/reconciler/internal/cli.commit=${COMMIT:-${RAILWAY_GIT_COMMIT_SHA}} -X github.com/smartlic/reconciler/internal/cli.date=${BUILD_TIME:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}" \
       -o /out/reconciler ./cmd/reconciler
 ARG RECONCILER_SPEC=examples/desired.yaml
 RUN mkdir -p /out/app /out/data && cp "${RECONCILER_SPEC}" /out/app/desired.yaml
@@ -33,6 +38,9 @@ COPY --from=build /out/reconciler /usr/local/bin/reconciler
 COPY --from=build --chown=10001:10001 /out/app /app
 COPY --from=build --chown=10001:10001 /out/data /data
 ENV RECONCILER_FILE=/app/desired.yaml
+# A relative state.path is relative to the spec's directory (/app), which is
+# not on the volume: the example spec takes its state path from this.
+ENV RECONCILER_STATE_PATH=/data/.reconciler/state.json
 WORKDIR /data
 USER 10001:10001
 EXPOSE 8080

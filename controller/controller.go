@@ -73,6 +73,7 @@ func New(opts Options) (*Controller, error) {
 	c := &Controller{opts: opts, log: opts.Logger.Named("controller"), sp: opts.Spec, reloadReq: make(chan struct{}, 1),
 		history: &statuspage.History{}}
 	c.m = newMetrics(opts.Spec.Name, c.railwayStats)
+	c.m.buildInfo(opts.Spec.Name, opts.Version, opts.Commit)
 	c.m.initChecks(opts.Spec)
 	c.m.setRailwayBudget(opts.Spec.Railway.MaxRequestsPerHour)
 	return c, nil

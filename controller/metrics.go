@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"runtime"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -284,6 +285,17 @@ func (f factory) counterVec(name, help string, labels ...string) *prometheus.Cou
 	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
 	f.reg.MustRegister(c)
 	return c
+}
+
+// buildInfo exports reconciler_build_info{version,commit,goversion} = 1 on
+// m's registry, labelled with the spec's name like every series, so that
+// a scrape identifies the image deployed.
+func (m *metrics) buildInfo(name, version, commit string) {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "reconciler_build_info",
+		Help:        "Always 1: the running binary's version, VCS commit and Go version.",
+		ConstLabels: prometheus.Labels{"name": name}}, []string{"version", "commit", "goversion"})
+	m.reg.MustRegister(g)
+	g.WithLabelValues(version, commit, runtime.Version()).Set(1)
 }
 
 func (f factory) histogramVec(name, help string, labels ...string) *prometheus.HistogramVec {

@@ -52,6 +52,8 @@ type Options struct {
 	Version string
 	// Command describes this process in the unit's lock; default Holder.
 	Command string
+	// Commit is this build's VCS commit (the reconciler_build_info metric).
+	Commit string
 	// Now is the clock handed to the reconciler and the Railway client;
 	// default time.Now. The cron runner itself always follows the wall clock.
 	Now func() time.Time

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -109,6 +110,14 @@ func problemLines(err error) []string {
 	return lines
 }
 
+// postgresKey identifies the postgres settings (secret: never shown).
+func postgresKey(p spec.Postgres) string {
+	return fmt.Sprint(p.URL.Value(), p.LeaseDuration, p.RenewDeadline, p.RetryPeriod)
+}
+
+// masked shows a changed secret without its value.
+func masked(string) string { return "***" }
+
 // keepRestartFields returns sp with the fields that only take effect at
 // start (the metrics' name label, the Railway client, the state lock, the
 // listener) set back to their running values, logging each one that
@@ -130,6 +139,11 @@ func (c *Controller) keepRestartFields(old, sp *spec.Spec) *spec.Spec {
 			func() { cp.Railway.MaxRequestsPerHour = old.Railway.MaxRequestsPerHour }},
 		{"state.path", old.State.Path, cp.State.Path, nil, func() { cp.State.Path = old.State.Path }},
 		{"server.listen", old.Server.Listen, cp.Server.Listen, nil, func() { cp.Server.Listen = old.Server.Listen }},
+		{"server.auth.token", old.Server.Auth.Token.Value(), cp.Server.Auth.Token.Value(), masked,
+			func() { cp.Server.Auth = old.Server.Auth }},
+		{"state.backend", old.State.Backend, cp.State.Backend, nil, func() { cp.State.Backend = old.State.Backend }},
+		{"state.postgres", postgresKey(old.State.Postgres), postgresKey(cp.State.Postgres), masked,
+			func() { cp.State.Postgres = old.State.Postgres }},
 	}
 	for _, f := range fields {
 		if f.running == f.file {

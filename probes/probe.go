@@ -2,8 +2,6 @@ package probes
 
 import (
 	"context"
-	"net/url"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -70,23 +68,6 @@ func (e endpointCheck) Late(d time.Duration) Check {
 // Late reports a Redis probe that did not answer in time: a Redis problem.
 func (p *RedisProbe) Late(d time.Duration) Check {
 	return Check{Name: "redis", Kind: KindRedis, Step: StepPing, Message: timeoutMessage(d), RedisProblem: true}
-}
-
-// urlProblem says why an addon URL cannot be probed, "" when it can: a URL
-// with an empty host or port (Railway renders a private-by-default
-// database's public URL as "redis://default:PASSWORD@:") would be read by
-// go-redis as localhost:6379 — some other Redis, whose AUTH failure would
-// roll production back. It never quotes the URL.
-func urlProblem(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" {
-		return "" // NewRedisProbe says ErrInvalidURL
-	}
-	if u.Hostname() == "" || u.Port() == "" && strings.HasSuffix(u.Host, ":") {
-		return "the addon's url has no host or port (a private database without a TCP proxy): " +
-			"it cannot be probed from here; set health.redis.url, or enable the service's TCP proxy"
-	}
-	return ""
 }
 
 // RedisAddon is the AddonFactory of Redis: a RedisProbe for the target.

@@ -181,7 +181,7 @@ func (p *Prober) addonProbe(cfg RoundConfig) Probe {
 		c.Message = "redis url not known yet"
 		return staticProbe{c}
 	}
-	if why := urlProblem(cfg.RedisURL.Value()); why != "" {
+	if why := spec.RedisURLProblem(cfg.RedisURL.Value()); why != "" {
 		c.Message = why
 		return staticProbe{c}
 	}

@@ -20,16 +20,18 @@ const (
 	// refusedRetryAfter is how long a creation Railway refused (the token
 	// may not create services) waits: at most 2 attempts an hour.
 	refusedRetryAfter = time.Hour
-	// defaultCreateGrace is how long a creation may take to show its
-	// service before it is sent once more (addon.createGrace).
-	defaultCreateGrace = 15 * time.Minute
 	// maxCreateAttempts bounds the creations of one intent: the first,
 	// and one more after the grace period; then a person must look.
 	maxCreateAttempts = 2
 )
 
 // createGrace is the spec's grace period of an addon creation.
-func createGrace(sp *spec.Spec) time.Duration { return defaultCreateGrace }
+func createGrace(sp *spec.Spec) time.Duration {
+	if sp.Addon.CreateGrace > 0 {
+		return sp.Addon.CreateGrace
+	}
+	return spec.DefaultCreateGrace
+}
 
 // DiffInput is everything Diff looks at.
 type DiffInput struct {

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -87,6 +88,49 @@ func (d *decoder) checkCredentialVariable(k, v *yaml.Node, path string) {
 		}
 	}
 	d.errorf(v, path, "%s looks like a credential written in the file: take its value from a Railway reference ${{...}} or an interpolation ${NAME}", k.Value)
+}
+
+// checkSecretFromEnv requires a secret field (a token) to come only from
+// the environment: the raw value is made of ${NAME} interpolations, with no
+// literal text, no ${NAME:-default} default and no Railway reference (which
+// the reconciler's own spec never resolves). Like checkRailwayLiteral it
+// never repeats the value. It reports whether the value is acceptable.
+func (d *decoder) checkSecretFromEnv(n *yaml.Node, path, example string) bool {
+	if n = derefQuiet(n); n == nil || n.Kind != yaml.ScalarNode {
+		return true
+	}
+	segs, err := segments(n.Value)
+	if err != nil {
+		return false // reported by interpolation
+	}
+	for _, seg := range segs {
+		switch {
+		case seg.kind == segReference:
+			d.errorf(n, path, "a Railway reference ${{...}} is not resolved in the reconciler's spec: set a variable of the reconciler's service and write ${%s}", example)
+			return false
+		case seg.kind == segLiteral && strings.TrimSpace(seg.text) != "", seg.kind == segVariable && seg.def != "":
+			d.errorf(n, path, "a secret written in the file (the value is not shown): write it as an interpolation such as ${%s} and set it in the environment; never commit it", example)
+			return false
+		}
+	}
+	return true
+}
+
+// checkLiteralPassword rejects a URL whose password is written in the file
+// (in its literal text or in a ${NAME:-default} default) rather than taken
+// from the environment. The message never repeats the value.
+func (d *decoder) checkLiteralPassword(n *yaml.Node, path string) {
+	if n = derefQuiet(n); n == nil || n.Kind != yaml.ScalarNode {
+		return
+	}
+	for _, lit := range literalText(n.Value) {
+		if u, err := url.Parse(strings.TrimSpace(lit)); err == nil && u.User != nil {
+			if pw, ok := u.User.Password(); ok && pw != "" {
+				d.errorf(n, path, "the URL's password is written in the file (the value is not shown): write the whole URL as an interpolation such as ${DATABASE_URL}")
+				return
+			}
+		}
+	}
 }
 
 // derefQuiet follows aliases without charging the budget (for checks on a

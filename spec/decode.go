@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -91,20 +92,53 @@ func (d *decoder) locate(path string) position {
 	return position{1, 1}
 }
 
-// parentPath strips the last ".field" or "[i]" of a path.
+// parentPath strips the last ".field", "[i]" or ["key"] of a path. It scans
+// from the start so that a quoted key holding "." or "[" is one segment.
 func parentPath(path string) string {
-	i := strings.LastIndexAny(path, ".[")
-	if i < 0 {
-		return ""
+	last := 0
+	for i := 0; i < len(path); i++ {
+		switch path[i] {
+		case '.':
+			last = i
+		case '[':
+			last = i
+			if i+1 < len(path) && path[i+1] == '"' {
+				for i += 2; i < len(path) && path[i] != '"'; i++ {
+					if path[i] == '\\' {
+						i++
+					}
+				}
+			}
+		}
 	}
-	return path[:i]
+	return path[:last]
 }
 
+// join appends a mapping key to path the way jq and kubectl print keys: a
+// plain name (letters, digits, "_" and "-") as ".name", anything else
+// (empty, dots, spaces, quotes, brackets, control characters) quoted and
+// escaped as ["key"], so that a path is always one unambiguous line:
+// consumers[0].variables["a.b"], ["0\n0"].
 func join(path, field string) string {
-	if path == "" {
+	switch {
+	case !plainKey(field):
+		return path + "[" + strconv.Quote(field) + "]"
+	case path == "":
 		return field
 	}
 	return path + "." + field
+}
+
+func plainKey(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r != '_' && r != '-' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }

@@ -23,14 +23,13 @@ func (d *decoder) decodeSpec(root *yaml.Node, s *Spec) {
 	d.decodeRollback(f["rollback"], &s.Rollback)
 	d.decodeSchedule(f["schedule"], &s.Schedule)
 	d.decodeReport(f["report"], &s.Report)
-	sf := d.mapping(f["state"], "state", "path")
-	d.str(&s.State.Path, sf["path"], "state.path")
-	vf := d.mapping(f["server"], "server", "listen")
-	d.str(&s.Server.Listen, vf["listen"], "server.listen")
+	d.decodeState(f["state"], &s.State)
+	d.decodeServer(f["server"], &s.Server)
 }
 
 func (d *decoder) decodeRailway(n *yaml.Node, r *Railway) {
-	f := d.mapping(n, "railway", "endpoint", "projectId", "environment", "maxRequestsPerHour")
+	f := d.mapping(n, "railway", "endpoint", "projectId", "environment", "environments",
+		"environmentPattern", "maxRequestsPerHour")
 	d.str(&r.Endpoint, f["endpoint"], "railway.endpoint")
 	if d.str(&r.ProjectID, f["projectId"], "railway.projectId") {
 		d.checkRailwayLiteral(f["projectId"], "railway.projectId")
@@ -38,14 +37,54 @@ func (d *decoder) decodeRailway(n *yaml.Node, r *Railway) {
 	if d.str(&r.Environment, f["environment"], "railway.environment") {
 		d.checkRailwayLiteral(f["environment"], "railway.environment")
 	}
+	items, _ := d.sequence(f["environments"], "railway.environments")
+	for i, item := range items {
+		path := index("railway.environments", i)
+		d.pos[path] = posOf(item)
+		var env string
+		if d.str(&env, item, path) {
+			d.checkRailwayLiteral(item, path)
+		}
+		r.Environments = append(r.Environments, env) // "" too: validation names it
+	}
+	if d.str(&r.EnvironmentPattern, f["environmentPattern"], "railway.environmentPattern") {
+		d.checkRailwayLiteral(f["environmentPattern"], "railway.environmentPattern")
+	}
 	d.integer(&r.MaxRequestsPerHour, f["maxRequestsPerHour"], "railway.maxRequestsPerHour")
 }
 
 func (d *decoder) decodeAddon(n *yaml.Node, a *Addon) {
-	f := d.mapping(n, "addon", "service", "template", "create")
+	f := d.mapping(n, "addon", "service", "template", "create", "createGrace")
 	d.str(&a.Service, f["service"], "addon.service")
 	d.str(&a.Template, f["template"], "addon.template")
 	d.boolean(&a.Create, f["create"], "addon.create")
+	d.duration(&a.CreateGrace, f["createGrace"], "addon.createGrace")
+}
+
+func (d *decoder) decodeState(n *yaml.Node, st *State) {
+	f := d.mapping(n, "state", "backend", "path", "postgres")
+	d.str(&st.Backend, f["backend"], "state.backend")
+	d.str(&st.Path, f["path"], "state.path")
+	const p = "state.postgres"
+	pf := d.mapping(f["postgres"], p, "url", "leaseDuration", "renewDeadline", "retryPeriod")
+	var url string
+	if d.str(&url, pf["url"], p+".url") {
+		d.checkLiteralPassword(pf["url"], p+".url")
+		st.Postgres.URL = NewSecret(url)
+	}
+	d.duration(&st.Postgres.LeaseDuration, pf["leaseDuration"], p+".leaseDuration")
+	d.duration(&st.Postgres.RenewDeadline, pf["renewDeadline"], p+".renewDeadline")
+	d.duration(&st.Postgres.RetryPeriod, pf["retryPeriod"], p+".retryPeriod")
+}
+
+func (d *decoder) decodeServer(n *yaml.Node, sv *Server) {
+	f := d.mapping(n, "server", "listen", "auth")
+	d.str(&sv.Listen, f["listen"], "server.listen")
+	af := d.mapping(f["auth"], "server.auth", "token")
+	var token string
+	if d.str(&token, af["token"], "server.auth.token") && d.checkSecretFromEnv(af["token"], "server.auth.token", "RECONCILER_STATUS_TOKEN") {
+		sv.Auth.Token = NewSecret(token)
+	}
 }
 
 func (d *decoder) decodeConsumers(n *yaml.Node, s *Spec) {
@@ -53,7 +92,7 @@ func (d *decoder) decodeConsumers(n *yaml.Node, s *Spec) {
 	for i, item := range items {
 		path := index("consumers", i)
 		d.pos[path] = posOf(item)
-		c := Consumer{Deploy: true}
+		c := defaultConsumer()
 		f := d.mapping(item, path, "service", "variables", "deploy")
 		d.str(&c.Service, f["service"], path+".service")
 		c.Variables = d.variables(f["variables"], path+".variables")
@@ -89,11 +128,16 @@ func (d *decoder) variables(n *yaml.Node, path string) map[string]string {
 			out[k.Value] = ""
 			return
 		}
+		// A value that does not decode (an unset ${NAME}) still declares
+		// the variable: its one problem is reported, and no rule that counts
+		// or names variables adds a second.
 		var val string
-		if d.str(&val, v, child) {
-			out[k.Value] = val
-		}
+		d.str(&val, v, child)
+		out[k.Value] = val
 	})
+	if len(out) == 0 && len(n.Content) > 0 {
+		d.failed[path] = true // every key was wrong, and was reported
+	}
 	return out
 }
 
@@ -109,7 +153,7 @@ func (d *decoder) decodeHealth(n *yaml.Node, h *Health) {
 	for i, item := range items {
 		path := index("health.logs", i)
 		d.pos[path] = posOf(item)
-		l := LogExpectation{Within: DefaultLogWithin}
+		l := defaultLog()
 		lf := d.mapping(item, path, "service", "contains", "within")
 		d.str(&l.Service, lf["service"], path+".service")
 		d.str(&l.Contains, lf["contains"], path+".contains")
@@ -133,7 +177,7 @@ func (d *decoder) decodeRedis(n *yaml.Node, r *RedisHealth) {
 
 func (d *decoder) decodeEndpoint(n *yaml.Node, path string) Endpoint {
 	d.pos[path] = posOf(n)
-	e := Endpoint{Status: DefaultEndpointStatus}
+	e := defaultEndpoint()
 	f := d.mapping(n, path, "name", "url", "status", "expect")
 	d.str(&e.Name, f["name"], path+".name")
 	d.str(&e.URL, f["url"], path+".url")
@@ -220,7 +264,7 @@ func (d *decoder) decodeRollback(n *yaml.Node, r *Rollback) {
 		return // absent or null: the default (every consumer variable set to "")
 	}
 	r.Variables = d.variables(f["variables"], p+".variables")
-	if r.Variables != nil && len(r.Variables) == 0 {
+	if vn.Kind == yaml.MappingNode && len(vn.Content) == 0 {
 		// An empty list would make every rollback write nothing at all.
 		d.errorf(vn, p+".variables", `empty: name the variables to roll back, or leave it out to set every consumer variable to ""`)
 	}

@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // maxReported bounds how many problems one Errors lists; the rest are counted
@@ -24,20 +27,54 @@ type Error struct {
 }
 
 // Error formats the problem as one line: "FILE:LINE:COL: PATH: MESSAGE", with
-// the position left out when unknown and the path left out when empty.
+// the position left out when unknown, the path left out when empty, and the
+// file left out when it is empty and there is no position. Control
+// characters anywhere (a newline in a key, an interpolated value, a file
+// name) are written as Go escapes (\n, \x00), so one problem is always
+// exactly one line.
 func (e Error) Error() string {
 	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
-	}
-	b.WriteString(": ")
-	if e.Path != "" {
-		b.WriteString(e.Path)
+	if e.File != "" || e.Line > 0 {
+		b.WriteString(oneLine(e.File))
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
+		}
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	if e.Path != "" {
+		b.WriteString(oneLine(e.Path))
+		b.WriteString(": ")
+	}
+	b.WriteString(oneLine(e.Msg))
 	return b.String()
+}
+
+// oneLine escapes the control characters of s (newlines, tabs, NUL, C1,
+// the Unicode line and paragraph separators) and invalid UTF-8 as strconv
+// quotes them, leaving everything else as is.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, unsafeRune) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unsafeRune(r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError
 }
 
 // Errors is every problem found in one spec file, sorted by position. Load and

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -54,12 +55,19 @@ func checkErrors(t *testing.T, err error) {
 	if errors.Is(err, errInternal) {
 		t.Fatalf("recovered panic: %v", err)
 	}
-	for _, line := range strings.Split(errs.Error(), "\n") {
-		if !strings.HasPrefix(line, "f.yaml") {
+	lines := strings.Split(errs.Error(), "\n")
+	if len(lines) != len(errs.List) {
+		t.Fatalf("%d problems printed on %d lines:\n%s", len(errs.List), len(lines), errs)
+	}
+	for _, line := range lines {
+		if !errorLine.MatchString(line) || strings.ContainsFunc(line, unsafeRune) {
 			t.Fatalf("malformed error line %q", line)
 		}
 	}
 }
+
+// errorLine is the shape of one problem: FILE:LINE:COL: or FILE: first.
+var errorLine = regexp.MustCompile(`^f\.yaml(:[1-9][0-9]*:[1-9][0-9]*)?: \S`)
 
 func BenchmarkParse(b *testing.B) {
 	data, err := os.ReadFile("../examples/desired.yaml")

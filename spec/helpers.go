@@ -12,3 +12,7 @@ func (s *Spec) Consumer(name string) (Consumer, bool) {
 	}
 	return Consumer{}, false
 }
+
+// UsesPostgres reports whether the state is kept in PostgreSQL. A State
+// built by hand with no Backend is the file backend.
+func (st State) UsesPostgres() bool { return st.Backend == StateBackendPostgres }

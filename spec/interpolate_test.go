@@ -1,6 +1,12 @@
 package spec
 
-import "testing"
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
 
 func TestInterpolate(t *testing.T) {
 	env := lookup(map[string]string{"SET": "value", "EMPTY": "", "NESTED": "${SET}"})
@@ -75,7 +81,59 @@ health:
 	}
 	// Keys are not interpolated.
 	lines := parseErr(t, minimal+"${KEY}: 1\n")
-	if lines[0] != `desired.yaml:12:1: ${KEY}: unknown field "${KEY}"` {
+	if lines[0] != `desired.yaml:12:1: ["${KEY}"]: unknown field "${KEY}"` {
 		t.Errorf("got %q", lines)
+	}
+}
+
+// TestUnsetVariableIsOneError replaces each value of valid-full.yaml in turn
+// with an unset ${NAME}: each gives exactly one error line, the one naming
+// the variable, and no rule downstream adds a second (issue 18 item 7).
+func TestUnsetVariableIsOneError(t *testing.T) {
+	for _, file := range []string{"testdata/valid-full.yaml", "testdata/valid-postgres.yaml"} {
+		t.Run(file, func(t *testing.T) { unsetEachValue(t, file) })
+	}
+}
+
+func unsetEachValue(t *testing.T, file string) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var values []*yaml.Node
+	var walk func(n *yaml.Node, isKey bool)
+	walk = func(n *yaml.Node, isKey bool) {
+		if n.Kind == yaml.ScalarNode && !isKey {
+			values = append(values, n)
+		}
+		for i, c := range n.Content {
+			walk(c, n.Kind == yaml.MappingNode && i%2 == 0)
+		}
+	}
+	walk(&doc, false)
+	if len(values) < 15 {
+		t.Fatalf("found only %d values", len(values))
+	}
+	for i, v := range values {
+		old, oldStyle, oldTag := v.Value, v.Style, v.Tag
+		v.Value, v.Style, v.Tag = "${UNSET_VALUE}", 0, "!!str"
+		out, err := yaml.Marshal(&doc)
+		v.Value, v.Style, v.Tag = old, oldStyle, oldTag
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Parse("d.yaml", out, lookup(testEnv))
+		if err == nil {
+			t.Errorf("value %d (%q): no error", i, old)
+			continue
+		}
+		lines := strings.Split(err.Error(), "\n")
+		if len(lines) != 1 || !strings.HasSuffix(lines[0], ": environment variable UNSET_VALUE is not set") {
+			t.Errorf("value %d (%q): want one line naming UNSET_VALUE, got:\n%s", i, old, err)
+		}
 	}
 }

@@ -16,11 +16,13 @@ func TestInvalidFiles(t *testing.T) {
 	}{
 		{"alias-bomb", []string{`:11:1: lol: unknown field "lol"`}},
 		{"alias-fanout", []string{`:16:30: the document is too large: more than 10000 YAML nodes (aliases expanded)`}},
+		{"auth-token-literal", []string{`:14:12: server.auth.token: a secret written in the file (the value is not shown): write it as an interpolation such as ${RECONCILER_STATUS_TOKEN} and set it in the environment; never commit it`}},
 		{"binary", []string{`:2:7: control character U+0000 is not allowed (is it a binary file?)`}},
 		{"consumer-duplicate", []string{`:12:14: consumers[1].service: duplicate consumer "backend" (also consumers[0])`}},
 		{"consumer-is-addon", []string{`:12:14: consumers[1].service: "Redis" is the addon itself: a consumer is a service that uses Redis`}},
 		{"consumer-no-variables", []string{`:12:5: consumers[1].variables: at least one variable is required`}},
 		{"consumers-missing", []string{`:1:1: consumers: at least one consumer is required`}},
+		{"create-grace", []string{`:8:16: addon.createGrace: must be at least 1m, got 30s`}},
 		{"credential-variable", []string{`:12:23: consumers[0].variables.REDIS_PASSWORD: REDIS_PASSWORD looks like a credential written in the file: take its value from a Railway reference ${{...}} or an interpolation ${NAME}`}},
 		{"cron", []string{`:13:11: schedule.report: invalid cron expression "0 25 * * *": hour out of range`}},
 		{"cron-fields", []string{
@@ -41,6 +43,12 @@ func TestInvalidFiles(t *testing.T) {
 			`:17:7: health.endpoints[1].url: required`,
 			`:17:13: health.endpoints[1].name: duplicate endpoint name "backend"`,
 			`:18:7: health.endpoints[2].name: required`,
+		}},
+		{"environment-exclusive", []string{`:6:23: railway.environmentPattern: set only one of railway.environment, railway.environments and railway.environmentPattern (railway.environment is set too)`}},
+		{"environment-pattern", []string{`:5:23: railway.environmentPattern: invalid pattern "pr-[a": use * (any run of characters), ? (one character), [a-z] or [^a-z] (a class), \ to escape`}},
+		{"environments", []string{
+			`:5:30: railway.environments[1]: required`,
+			`:5:34: railway.environments[2]: duplicate environment "production" (also railway.environments[0])`,
 		}},
 		{"env-unset", []string{`:4:14: railway.projectId: environment variable MISSING_PROJECT_ID is not set`}},
 		{"every", []string{`:13:10: schedule.probe: invalid cron expression "@every 500ms": @every interval must be at least 1s, got 500ms`}},
@@ -65,6 +73,14 @@ func TestInvalidFiles(t *testing.T) {
 		{"name", []string{`:2:7: name: must be 1 to 63 characters among a-z, 0-9 and -, got "Smartlic_Production"`}},
 		{"name-missing", []string{`:1:1: name: required`}},
 		{"not-a-mapping", []string{`:12:9: health: expected a mapping, got a list`}},
+		{"postgres-lease", []string{
+			`:16:20: state.postgres.leaseDuration: must be longer than state.postgres.renewDeadline (10s), got 10s`,
+			`:18:18: state.postgres.retryPeriod: must be a positive duration, got 0s`,
+		}},
+		{"postgres-password", []string{`:15:10: state.postgres.url: the URL's password is written in the file (the value is not shown): write the whole URL as an interpolation such as ${DATABASE_URL}`}},
+		{"postgres-unused", []string{`:14:10: state.postgres.url: set, but state.backend is file: set state.backend: postgres to use it, or remove it`}},
+		{"postgres-url", []string{`:15:10: state.postgres.url: must be a postgres:// or postgresql:// URL (the value is secret and not shown)`}},
+		{"postgres-url-missing", []string{`:12:1: state.postgres.url: required with state.backend: postgres: the database's URL, e.g. ${DATABASE_URL} set to ${{Postgres.DATABASE_URL}}`}},
 		{"probe-timeout", []string{`:13:17: health.probeTimeout: must be less than the probe interval (5s, from schedule.probe), got 5s`}},
 		{"probe-timeout-cron", []string{`:13:17: health.probeTimeout: must be less than the probe interval (1m, from schedule.probe), got 2m`}},
 		{"probe-timeout-default", []string{`:13:10: health.probeTimeout: must be less than the probe interval (1s, from schedule.probe), got 1s`}},
@@ -75,6 +91,9 @@ func TestInvalidFiles(t *testing.T) {
 			`:5:23: railway.maxRequestsPerHour: must be at least 1, got 0`,
 		}},
 		{"redis-url", []string{`:14:10: health.redis.url: must be a redis:// or rediss:// URL (the value is secret and not shown)`}},
+		{"redis-url-empty-host", []string{`:14:10: health.redis.url: the Redis URL has an empty host and an empty port, which go-redis would read as localhost:6379; ` +
+			`Railway renders a Redis URL this way (redis://default:***@:) when the Redis service has no TCP proxy: enable a TCP proxy on the Redis service (Settings, Networking) ` +
+			`and use its public URL, or run the reconciler inside the project (the value is secret and not shown)`}},
 		{"report-format", []string{`:13:11: report.format: must be markdown or json, got "html"`}},
 		{"rollback-variable", []string{`:14:16: rollback.variables.CACHE_URL: CACHE_URL is not a variable of any consumer`}},
 		{"rollback-variables-empty", []string{`:13:14: rollback.variables: empty: name the variables to roll back, or leave it out to set every consumer variable to ""`}},
@@ -86,6 +105,7 @@ func TestInvalidFiles(t *testing.T) {
 			`:17:7: report.sinks[3]: a sink is exactly one of stdout, file: DIR or webhook: URL`,
 		}},
 		{"size", []string{`:14:16: health.redis.maxMemory: unknown size unit "parsecs": use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB`}},
+		{"state-backend", []string{`:13:12: state.backend: must be file or postgres, got "sqlite"`}},
 		{"syntax", []string{`:12:1: invalid YAML: did not find expected ',' or ']'`}},
 		{"tabs", []string{`:5:1: invalid YAML: found a tab character that violates indentation (indent with spaces)`}},
 		{"thresholds", []string{

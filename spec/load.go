@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -31,14 +32,35 @@ var bom = []byte("\xef\xbb\xbf")
 var errInternal = errors.New("internal error")
 
 // Load reads the spec at path and parses it with Parse. The file must be at
-// most MaxFileSize; a missing, unreadable or oversized file is an *Errors
-// naming the file (without a position), whose Unwrap returns the cause.
+// most MaxFileSize; an empty path, or a missing, unreadable or oversized
+// file, is an *Errors naming the file (without a position), whose Unwrap
+// returns the cause.
+//
+// A relative state.path is resolved against the directory of the spec file
+// (not the working directory), so that every command run against the same
+// spec finds the same state wherever it is run from; Spec.State.Path is
+// then absolute.
 func Load(path string, lookupEnv func(string) (string, bool)) (*Spec, error) {
+	if path == "" {
+		return nil, fileError("", "the spec file path is empty: pass -f FILE or set RECONCILER_FILE")
+	}
 	data, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return Parse(path, data, lookupEnv)
+	s, err := Parse(path, data, lookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	if !filepath.IsAbs(s.State.Path) {
+		abs, err := filepath.Abs(filepath.Join(filepath.Dir(path), s.State.Path))
+		if err != nil {
+			return nil, fileError(path, "resolving state.path against the spec's directory: %v", err)
+		}
+		s.State.Path = abs
+		s.Hash = hash(s)
+	}
+	return s, nil
 }
 
 func readFile(path string) ([]byte, error) {
@@ -245,7 +267,7 @@ func leadingTab(data []byte, line int) int {
 func defaults() *Spec {
 	return &Spec{
 		Railway: Railway{Endpoint: DefaultEndpoint, MaxRequestsPerHour: DefaultMaxRequestsPerHour},
-		Addon:   Addon{Template: DefaultTemplate, Create: true},
+		Addon:   Addon{Template: DefaultTemplate, Create: true, CreateGrace: DefaultCreateGrace},
 		Health: Health{
 			ProbeTimeout: DefaultProbeTimeout,
 			Redis:        RedisHealth{MaxLatency: DefaultMaxLatency, PubSub: true},
@@ -264,9 +286,17 @@ func defaults() *Spec {
 			Report:    defaultCron(DefaultReportSchedule),
 		},
 		Report: Report{Format: DefaultReportFormat, Sinks: []Sink{{Kind: SinkStdout}}},
-		State:  State{Path: DefaultStatePath},
+		State: State{Backend: DefaultStateBackend, Path: DefaultStatePath, Postgres: Postgres{
+			LeaseDuration: DefaultLeaseDuration, RenewDeadline: DefaultRenewDeadline, RetryPeriod: DefaultRetryPeriod,
+		}},
 	}
 }
+
+// Per-item defaults, applied as each list item is decoded (and shown by the
+// JSON Schema).
+func defaultConsumer() Consumer  { return Consumer{Deploy: true} }
+func defaultEndpoint() Endpoint  { return Endpoint{Status: DefaultEndpointStatus} }
+func defaultLog() LogExpectation { return LogExpectation{Within: DefaultLogWithin} }
 
 // defaultCron parses a default schedule; the constants are valid (TestDefaults).
 func defaultCron(expr string) Cron {

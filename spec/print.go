@@ -62,16 +62,12 @@ func (s *Spec) tree(reveal bool) *yaml.Node {
 	return mapping(
 		"version", num(s.Version),
 		"name", str(s.Name),
-		"railway", mapping(
-			"endpoint", str(s.Railway.Endpoint),
-			"projectId", str(s.Railway.ProjectID),
-			"environment", str(s.Railway.Environment),
-			"maxRequestsPerHour", num(s.Railway.MaxRequestsPerHour),
-		),
+		"railway", s.Railway.tree(),
 		"addon", mapping(
 			"service", str(s.Addon.Service),
 			"template", str(s.Addon.Template),
 			"create", boolean(s.Addon.Create),
+			"createGrace", dur(s.Addon.CreateGrace),
 		),
 		"consumers", list(s.Consumers, func(c Consumer) *yaml.Node {
 			return mapping("service", str(c.Service), "variables", vars(c.Variables, show), "deploy", boolean(c.Deploy))
@@ -95,9 +91,58 @@ func (s *Spec) tree(reveal bool) *yaml.Node {
 			"format", str(s.Report.Format),
 			"sinks", list(s.Report.Sinks, func(k Sink) *yaml.Node { return k.tree(reveal) }),
 		),
-		"state", mapping("path", str(s.State.Path)),
-		"server", mapping("listen", str(s.Server.Listen)),
+		"state", s.State.tree(reveal),
+		"server", mapping(
+			"listen", str(s.Server.Listen),
+			"auth", mapping("token", str(secretText(s.Server.Auth.Token, reveal))),
+		),
 	)
+}
+
+// tree prints the one way the spec names its environments.
+func (r Railway) tree() *yaml.Node {
+	var env []any
+	switch {
+	case len(r.Environments) > 0:
+		env = []any{"environments", list(r.Environments, str)}
+	case r.EnvironmentPattern != "":
+		env = []any{"environmentPattern", str(r.EnvironmentPattern)}
+	default:
+		env = []any{"environment", str(r.Environment)}
+	}
+	kv := append([]any{"endpoint", str(r.Endpoint), "projectId", str(r.ProjectID)}, env...)
+	return mapping(append(kv, "maxRequestsPerHour", num(r.MaxRequestsPerHour))...)
+}
+
+// tree prints the backend chosen: the PostgreSQL settings only with it, its
+// URL with the password masked (RedactURL).
+func (st State) tree(reveal bool) *yaml.Node {
+	if st.Backend != StateBackendPostgres {
+		return mapping("backend", str(st.Backend), "path", str(st.Path))
+	}
+	pg := st.Postgres
+	u := pg.URL.Value()
+	if !reveal && u != "" {
+		u = RedactURL(u)
+	}
+	return mapping(
+		"backend", str(st.Backend),
+		"path", str(st.Path),
+		"postgres", mapping(
+			"url", str(u),
+			"leaseDuration", dur(pg.LeaseDuration),
+			"renewDeadline", dur(pg.RenewDeadline),
+			"retryPeriod", dur(pg.RetryPeriod),
+		),
+	)
+}
+
+// secretText is a secret as Print shows it (masked) or hash reads it.
+func secretText(s Secret, reveal bool) string {
+	if reveal {
+		return s.Value()
+	}
+	return s.String()
 }
 
 func (h Health) tree(reveal bool) *yaml.Node {

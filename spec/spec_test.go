@@ -15,15 +15,22 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // Secret values of the test environment: no output may contain them.
 const (
-	redisPassword = "s3cr3t-redis-pw"
-	webhookToken  = "s3cr3t-webhook-token"
+	redisPassword    = "s3cr3t-redis-pw"
+	webhookToken     = "s3cr3t-webhook-token"
+	postgresPassword = "s3cr3t-postgres-pw"
+	statusToken      = "s3cr3t-status-token"
 )
 
 var testEnv = map[string]string{
-	"RAILWAY_PROJECT_ID": "proj-123",
-	"REDIS_PUBLIC_URL":   "redis://default:" + redisPassword + "@proxy.rlwy.net:12345",
-	"SLACK_WEBHOOK_URL":  "https://hooks.slack.com/services/T000/B000/" + webhookToken,
+	"RAILWAY_PROJECT_ID":      "proj-123",
+	"REDIS_PUBLIC_URL":        "redis://default:" + redisPassword + "@proxy.rlwy.net:12345",
+	"SLACK_WEBHOOK_URL":       "https://hooks.slack.com/services/T000/B000/" + webhookToken,
+	"DATABASE_URL":            "postgresql://postgres:" + postgresPassword + "@postgres.railway.internal:5432/railway",
+	"RECONCILER_STATUS_TOKEN": statusToken,
 }
+
+// secrets are the secret values of testEnv.
+var secrets = []string{redisPassword, webhookToken, postgresPassword, statusToken}
 
 func lookup(env map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) {
@@ -66,30 +73,32 @@ func parseErr(t *testing.T, doc string) []string {
 }
 
 func TestValidFullGolden(t *testing.T) {
-	s, err := Load("testdata/valid-full.yaml", lookup(testEnv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := s.Print(&out); err != nil {
-		t.Fatal(err)
-	}
-	golden := "testdata/valid-full.golden"
-	if *update {
-		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+	for _, name := range []string{"valid-full", "valid-postgres"} {
+		s, err := Load("testdata/"+name+".yaml", lookup(testEnv))
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./spec -run TestValidFullGolden -update)", err)
-	}
-	if out.String() != string(want) {
-		t.Errorf("Print output differs from %s (rerun with -update if intended):\n%s", golden, out.String())
-	}
-	for _, secret := range []string{redisPassword, webhookToken} {
-		if strings.Contains(out.String(), secret) {
-			t.Errorf("Print leaks %q", secret)
+		var out bytes.Buffer
+		if err := s.Print(&out); err != nil {
+			t.Fatal(err)
+		}
+		golden := "testdata/" + name + ".golden"
+		if *update {
+			if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test ./spec -run TestValidFullGolden -update)", err)
+		}
+		if out.String() != string(want) {
+			t.Errorf("Print output differs from %s (rerun with -update if intended):\n%s", golden, out.String())
+		}
+		for _, secret := range secrets {
+			if strings.Contains(out.String(), secret) {
+				t.Errorf("Print leaks %q", secret)
+			}
 		}
 	}
 }
@@ -293,7 +302,7 @@ func TestErrorsCapped(t *testing.T) {
 // TestPrintRoundTrips checks that validate --print output is itself a valid
 // spec (once the masked webhook is given a URL again) that prints the same.
 func TestPrintRoundTrips(t *testing.T) {
-	for _, file := range []string{"testdata/valid-full.yaml", "../examples/desired.yaml"} {
+	for _, file := range []string{"testdata/valid-full.yaml", "testdata/valid-postgres.yaml", "../examples/desired.yaml"} {
 		s, err := Load(file, lookup(testEnv))
 		if err != nil {
 			t.Fatal(err)
@@ -302,8 +311,10 @@ func TestPrintRoundTrips(t *testing.T) {
 		if err := s.Print(&first); err != nil {
 			t.Fatal(err)
 		}
-		again := strings.ReplaceAll(first.String(), "webhook: '***'", "webhook: https://hooks.example.com/x")
-		s2, err := Parse("printed.yaml", []byte(again), nil)
+		again := strings.NewReplacer("webhook: '***'", "webhook: https://hooks.example.com/x",
+			"url: postgresql://postgres:***@", "url: ${DATABASE_URL}\n    # was: ",
+			"token: '***'", "token: ${RECONCILER_STATUS_TOKEN}").Replace(first.String())
+		s2, err := Parse("printed.yaml", []byte(again), lookup(testEnv))
 		if err != nil {
 			t.Fatalf("%s: printed spec does not parse: %v\n%s", file, err, first.String())
 		}

@@ -28,6 +28,26 @@ const (
 	DefaultReportSchedule     = "0 9 * * *"
 	DefaultReportFormat       = "markdown"
 	DefaultStatePath          = ".reconciler/state.json"
+	DefaultStateBackend       = StateBackendFile
+	// DefaultCreateGrace is how long, after an addon creation whose outcome
+	// is unknown (a timeout, a 5xx), the reconciler waits for the service to
+	// appear before it creates again; MinCreateGrace is the least allowed.
+	DefaultCreateGrace = 15 * time.Minute
+	MinCreateGrace     = time.Minute
+	// The PostgreSQL backend's leader election timings: controller-runtime's
+	// defaults (lease 15s, renew deadline 10s, retry 2s).
+	DefaultLeaseDuration = 15 * time.Second
+	DefaultRenewDeadline = 10 * time.Second
+	DefaultRetryPeriod   = 2 * time.Second
+)
+
+// State backends (state.backend).
+const (
+	// StateBackendFile keeps the state in a file (state.path): one replica.
+	StateBackendFile = "file"
+	// StateBackendPostgres keeps the state, and the leader lease, in
+	// PostgreSQL (state.postgres.url): several replicas, one acting.
+	StateBackendPostgres = "postgres"
 )
 
 // Spec is a parsed, defaulted and validated desired state (CONTRACT section 4).
@@ -54,11 +74,19 @@ type Spec struct {
 	Hash string `json:"-" yaml:"-"`
 }
 
-// Railway is where the project lives and how hard the operator may call the API.
+// Railway is where the project lives and how hard the operator may call the
+// API. Exactly one of Environment, Environments and EnvironmentPattern is
+// set: a spec manages one environment, or (the fleet's environment
+// generator) every listed one or every one whose name matches the pattern.
 type Railway struct {
-	Endpoint           string `json:"endpoint" yaml:"endpoint"`
-	ProjectID          string `json:"projectId" yaml:"projectId"`
-	Environment        string `json:"environment" yaml:"environment"`
+	Endpoint    string `json:"endpoint" yaml:"endpoint"`
+	ProjectID   string `json:"projectId" yaml:"projectId"`
+	Environment string `json:"environment,omitempty" yaml:"environment,omitempty"`
+	// Environments are environment names, unique, in spec order.
+	Environments []string `json:"environments,omitempty" yaml:"environments,omitempty"`
+	// EnvironmentPattern is a path.Match glob ("pr-*") matched against the
+	// project's environment names.
+	EnvironmentPattern string `json:"environmentPattern,omitempty" yaml:"environmentPattern,omitempty"`
 	MaxRequestsPerHour int    `json:"maxRequestsPerHour" yaml:"maxRequestsPerHour"`
 }
 
@@ -67,6 +95,10 @@ type Addon struct {
 	Service  string `json:"service" yaml:"service"`
 	Template string `json:"template" yaml:"template"`
 	Create   bool   `json:"create" yaml:"create"`
+	// CreateGrace is how long to wait, after an addon creation whose
+	// outcome is unknown, for the created service to appear before creating
+	// again (at least MinCreateGrace).
+	CreateGrace time.Duration `json:"createGrace" yaml:"createGrace"`
 }
 
 // Consumer is a service that must carry the declared variables.
@@ -178,14 +210,38 @@ type Sink struct {
 	URL  Secret   `json:"url,omitempty" yaml:"url,omitempty"`
 }
 
-// State locates the embedded store.
+// State says where the state is kept: a file (the default) or PostgreSQL.
 type State struct {
-	Path string `json:"path" yaml:"path"`
+	// Backend is StateBackendFile or StateBackendPostgres.
+	Backend string `json:"backend" yaml:"backend"`
+	// Path is the state file (file backend). Load makes a relative path
+	// absolute against the spec file's directory.
+	Path     string   `json:"path" yaml:"path"`
+	Postgres Postgres `json:"postgres" yaml:"postgres"`
+}
+
+// Postgres configures the PostgreSQL backend: the shared state and the
+// leader lease (leaseDuration > renewDeadline > retryPeriod > 0).
+type Postgres struct {
+	// URL is a postgres:// or postgresql:// URL; set (and required) only
+	// with the postgres backend. Always a secret: it carries the password.
+	URL           Secret        `json:"url" yaml:"url"`
+	LeaseDuration time.Duration `json:"leaseDuration" yaml:"leaseDuration"`
+	RenewDeadline time.Duration `json:"renewDeadline" yaml:"renewDeadline"`
+	RetryPeriod   time.Duration `json:"retryPeriod" yaml:"retryPeriod"`
 }
 
 // Server configures the HTTP listener of `run`.
 type Server struct {
 	Listen string `json:"listen" yaml:"listen"`
+	Auth   Auth   `json:"auth" yaml:"auth"`
+}
+
+// Auth protects the status page, /status and /metrics.
+type Auth struct {
+	// Token, when set, is required as "Authorization: Bearer TOKEN" (or the
+	// login cookie). It always comes from the environment (${NAME}).
+	Token Secret `json:"token" yaml:"token"`
 }
 
 // Size is a number of bytes, written as "256MiB", "1GiB", "512MB" or "1024".

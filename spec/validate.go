@@ -20,13 +20,17 @@ func (d *decoder) validate(s *Spec) {
 	d.validateRailway(&s.Railway)
 	d.required("addon.service", s.Addon.Service)
 	d.required("addon.template", s.Addon.Template)
+	if s.Addon.CreateGrace < MinCreateGrace {
+		d.errorAt("addon.createGrace", "must be at least %s, got %s", FormatDuration(MinCreateGrace), FormatDuration(s.Addon.CreateGrace))
+	}
 	d.validateConsumers(s)
 	d.validateHealth(s)
 	d.validateRollback(s)
 	d.validateSchedule(s)
 	d.validateReport(&s.Report)
-	d.required("state.path", s.State.Path)
+	d.validateState(&s.State)
 	d.validateListen(s.Server.Listen)
+	d.validateToken(s.Server.Auth.Token.Value())
 	defaultRollbackVariables(s)
 }
 
@@ -73,7 +77,7 @@ func (d *decoder) validateRailway(r *Railway) {
 		d.errorAt("railway.endpoint", "must be an http or https URL, got %q", shownURL(r.Endpoint))
 	}
 	d.required("railway.projectId", r.ProjectID)
-	d.required("railway.environment", r.Environment)
+	d.validateEnvironments(r)
 	d.atLeast("railway.maxRequestsPerHour", r.MaxRequestsPerHour, 1)
 }
 
@@ -106,12 +110,7 @@ func (d *decoder) validateHealth(s *Spec) {
 	h := &s.Health
 	d.positive("health.probeTimeout", h.ProbeTimeout)
 	d.positive("health.redis.maxLatency", h.Redis.MaxLatency)
-	if raw := h.Redis.URL.Value(); raw != "" {
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-			d.errorAt("health.redis.url", "must be a redis:// or rediss:// URL (the value is secret and not shown)")
-		}
-	}
+	d.validateRedisURL(h.Redis.URL.Value())
 	names := map[string]bool{}
 	for i, e := range h.Endpoints {
 		path := index("health.endpoints", i)
@@ -134,12 +133,41 @@ func (d *decoder) validateHealth(s *Spec) {
 	for i, l := range h.Logs {
 		path := index("health.logs", i)
 		if d.required(path+".service", l.Service) {
-			if _, ok := s.Consumer(l.Service); !ok {
+			if _, ok := s.Consumer(l.Service); !ok && !d.anyConsumerFailed(s) {
 				d.errorAt(path+".service", "%q is not a consumer (consumers: %s)", l.Service, strings.Join(s.ConsumerNames(), ", "))
 			}
 		}
 		d.required(path+".contains", l.Contains)
 		d.positive(path+".within", l.Within)
+	}
+}
+
+// anyConsumerFailed reports whether a consumer's service name did not
+// decode (an unset ${NAME}): references to consumers are then not checked,
+// since the name they would match is unknown.
+func (d *decoder) anyConsumerFailed(s *Spec) bool {
+	for i := range s.Consumers {
+		if d.failed[index("consumers", i)+".service"] {
+			return true
+		}
+	}
+	return false
+}
+
+// validateRedisURL checks health.redis.url after interpolation: a redis://
+// or rediss:// URL with a host and, when it names one, a port. The messages
+// never quote the value (CONTRACT §9).
+func (d *decoder) validateRedisURL(raw string) {
+	if raw == "" {
+		return // the addon's rendered REDIS_URL, checked by the controller
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+		d.errorAt("health.redis.url", "must be a redis:// or rediss:// URL (the value is secret and not shown)")
+		return
+	}
+	if problem := RedisURLProblem(raw); problem != "" {
+		d.errorAt("health.redis.url", "%s (the value is secret and not shown)", problem)
 	}
 }
 
@@ -167,7 +195,7 @@ func (d *decoder) validateRollback(s *Spec) {
 			return ok
 		})
 		if !declared {
-			d.errorAt("rollback.variables."+name, "%s is not a variable of any consumer", name)
+			d.errorAt(join("rollback.variables", name), "%s is not a variable of any consumer", name)
 		}
 	}
 }

@@ -167,8 +167,8 @@ func TestHelp(t *testing.T) {
 func TestVersion(t *testing.T) {
 	got := run(t, nil, "version")
 	lines := strings.Split(strings.TrimSuffix(got.stdout, "\n"), "\n")
-	if got.code != ExitOK || len(lines) != 3 || lines[0] != "version: dev" ||
-		!strings.HasPrefix(lines[1], "commit: ") || lines[2] != "go: "+runtime.Version() {
+	if got.code != ExitOK || len(lines) != 4 || lines[0] != "version: dev" ||
+		!strings.HasPrefix(lines[1], "commit: ") || !strings.HasPrefix(lines[2], "built: ") || lines[3] != "go: "+runtime.Version() {
 		t.Errorf("got %+v", got)
 	}
 }

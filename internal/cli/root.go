@@ -19,6 +19,7 @@ var commands = []func(*App) *cobra.Command{
 	newRollforwardCmd,
 	newReportCmd,
 	newRunCmd,
+	newSchemaCmd,
 }
 
 const rootLong = `reconciler keeps a Redis addon on Railway provisioned, wired into the

@@ -62,7 +62,8 @@ func runController(ctx context.Context, app *App, sp *spec.Spec, listen string) 
 	defer stopSignals()
 	ctrl, err := controller.New(controller.Options{
 		SpecPath: app.File, Spec: sp, Listen: listen, LookupEnv: app.LookupEnv,
-		Logger: app.Logger, Version: Build().Version, Now: app.Now, Stdout: app.Stdout,
+		Logger: app.Logger, Version: Build().Version, Commit: Build().Commit, Now: app.Now, Stdout: app.Stdout,
+		AuthToken: sp.Server.Auth.Token,
 	})
 	if err != nil {
 		return failure(err)
