@@ -17,7 +17,7 @@ export RAILWAY_SCHEMA := $(SCHEMA)
 endif
 endif
 
-.PHONY: all build test redis-server fuzz bench clean
+.PHONY: all build test redis-server postgresql fuzz bench clean
 
 all: build
 
@@ -26,7 +26,7 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/reconciler ./cmd/reconciler
 
 ## test: vet, the race-enabled test suite, and a 20 s fuzz run of the spec parser
-test: redis-server
+test: redis-server postgresql
 	$(GO) vet ./...
 	$(GO) test -race ./...
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 20s
@@ -41,6 +41,18 @@ redis-server:
 	else \
 		echo "redis-server is not installed; the tests that start Redis need it:"; \
 		echo "  Debian/Ubuntu: sudo apt-get install -y redis-server    macOS: brew install redis"; \
+	fi
+
+## postgresql: install PostgreSQL (initdb, postgres) with apt-get when missing and root, else say how
+postgresql:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing postgresql (the tests start real PostgreSQL servers of their own)"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; \
+	else \
+		echo "PostgreSQL is not installed; the tests that start PostgreSQL need it:"; \
+		echo "  Debian/Ubuntu: sudo apt-get install -y postgresql    macOS: brew install postgresql"; \
 	fi
 
 ## fuzz: a longer fuzz run of the spec parser (FUZZTIME, default 5m)
