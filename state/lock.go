@@ -19,11 +19,20 @@ type Holder struct {
 	Since   time.Time `json:"since"`
 	// Control is where the holder accepts commands, when it does.
 	Control string `json:"control,omitempty"`
+	// Instance tells replicas on one host apart (RAILWAY_REPLICA_ID on
+	// Railway); empty for the file store.
+	Instance string `json:"instance,omitempty"`
+	// Expires is when the holder's lease runs out unless renewed; zero for
+	// the file store's lock, which lasts as long as the process.
+	Expires time.Time `json:"expires,omitzero"`
 }
 
 // String describes the holder for an operator.
 func (h Holder) String() string {
 	s := fmt.Sprintf("pid %d on %s", h.PID, h.Host)
+	if h.Instance != "" {
+		s += " (replica " + h.Instance + ")"
+	}
 	if h.Command != "" {
 		s += fmt.Sprintf(" (%s)", h.Command)
 	}
