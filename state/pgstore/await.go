@@ -91,7 +91,7 @@ func (s *Store) giveUp(id string, req requestRow, cause, lastErr error) (state.R
 			return r.resp, nil // answered just in time
 		}
 	}
-	what := fmt.Sprintf("%s request %s for unit %q", req.action, id, req.name)
+	what := fmt.Sprintf("%s request %s", req.action, id)
 	if err != nil {
 		return state.Response{}, fmt.Errorf("no answer to the %s, and it could not be withdrawn (%w): %w", what, s.fail("withdrawing", err), cause)
 	}

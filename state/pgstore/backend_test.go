@@ -65,7 +65,7 @@ func TestCorruptAndForeignRowsAreRefusedAndUntouched(t *testing.T) {
 		{"newer", `{"version": 99, "name": "newer", "phase": "Healthy", "health": {"mode": "Bound"}}`, 99, state.ErrNewerState},
 	}
 	for _, r := range rows {
-		exec(t, dsn, "INSERT INTO reconciler_units (name, doc, version, epoch) VALUES ($1, $2, $3, 0)", r.name, r.doc, r.version)
+		execSQL(t, dsn, "INSERT INTO reconciler_units (name, doc, version, epoch) VALUES ($1, $2, $3, 0)", r.name, r.doc, r.version)
 	}
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {

@@ -26,7 +26,7 @@ func query[T any](t *testing.T, dsn, sql string, args ...any) T {
 	return v
 }
 
-func exec(t *testing.T, dsn, sql string, args ...any) {
+func execSQL(t *testing.T, dsn, sql string, args ...any) {
 	t.Helper()
 	c, err := pgx.Connect(t.Context(), dsn)
 	if err != nil {
@@ -77,7 +77,7 @@ func TestConcurrentMigrationsDoNotRace(t *testing.T) {
 func TestNewerSchemaIsRefused(t *testing.T) {
 	dsn := pg.Database(t)
 	_ = open(t, dsn).Close()
-	exec(t, dsn, "INSERT INTO reconciler_schema_version (version, name) VALUES ($1, 'from the future')", pgstore.SchemaVersion+1)
+	execSQL(t, dsn, "INSERT INTO reconciler_schema_version (version, name) VALUES ($1, 'from the future')", pgstore.SchemaVersion+1)
 	_, err := pgstore.Open(t.Context(), dsn, testOptions())
 	if !errors.Is(err, state.ErrNewerState) {
 		t.Fatalf("Open on a newer schema: got %v, want ErrNewerState", err)
