@@ -81,7 +81,8 @@ func credential(name string) (*syscall.Credential, error) {
 		if err := errors.Join(err1, err2); err != nil {
 			return nil, fmt.Errorf("user %s: %w", n, err)
 		}
-		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}, nil
+		// No supplementary groups: root's are not inherited.
+		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}, nil
 	}
 	return nil, fmt.Errorf("running as root, and no unprivileged user to run PostgreSQL as: %w", errors.Join(errs...))
 }

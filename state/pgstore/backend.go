@@ -50,12 +50,12 @@ func decode(name string, version int, doc []byte) (*state.State, error) {
 	switch {
 	case st.Version > state.SchemaVersion:
 		return nil, newer(name, st.Version)
+	case st.Version < 1 || st.Name == "" || st.Phase == "" || st.Health.Mode == "":
+		return nil, fmt.Errorf("%w: row %q of reconciler_units: version %d or required fields missing",
+			state.ErrCorrupt, name, st.Version)
 	case st.Name != name:
 		return nil, fmt.Errorf("%w: row %q of reconciler_units holds the state of unit %q (a foreign row; it is left untouched)",
 			state.ErrCorrupt, name, st.Name)
-	case st.Version < 1 || st.Phase == "" || st.Health.Mode == "":
-		return nil, fmt.Errorf("%w: row %q of reconciler_units: version %d or required fields missing",
-			state.ErrCorrupt, name, st.Version)
 	}
 	return &st, nil
 }
@@ -90,6 +90,9 @@ RETURNING 1`
 // newer or foreign row (state.ErrNewerState, state.ErrCorrupt). It sets
 // st.Version.
 func (s *Store) Save(ctx context.Context, lease state.Lease, st *state.State) error {
+	if st == nil {
+		return errors.New("saving state: no state given")
+	}
 	l, err := s.own(lease, st.Name)
 	if err != nil {
 		return err

@@ -45,6 +45,12 @@ func TestSaveRefusesAnotherUnitsLease(t *testing.T) {
 	if err := s.Save(t.Context(), l, state.New("b", time.Now())); err == nil {
 		t.Fatalf("Save of unit b under the lease of a succeeded")
 	}
+	if err := s.Save(t.Context(), nil, state.New("a", time.Now())); err == nil {
+		t.Fatalf("Save without a lease succeeded")
+	}
+	if err := s.Save(t.Context(), l, nil); err == nil {
+		t.Fatalf("Save of no state succeeded")
+	}
 }
 
 // TestCorruptAndForeignRowsAreRefusedAndUntouched covers a document that
@@ -62,6 +68,7 @@ func TestCorruptAndForeignRowsAreRefusedAndUntouched(t *testing.T) {
 		{"incomplete", `{"version": 1, "name": "incomplete"}`, 1, state.ErrCorrupt},
 		{"foreign", `{"version": 1, "name": "other", "phase": "Healthy", "health": {"mode": "Bound"}}`, 1, state.ErrCorrupt},
 		{"array", `[1, 2]`, 1, state.ErrCorrupt},
+		{"null", `null`, 1, state.ErrCorrupt},
 		{"newer", `{"version": 99, "name": "newer", "phase": "Healthy", "health": {"mode": "Bound"}}`, 99, state.ErrNewerState},
 	}
 	for _, r := range rows {
