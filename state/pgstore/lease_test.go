@@ -174,17 +174,25 @@ func TestLostLeaseIsReported(t *testing.T) {
 	dsn := pg.Database(t)
 	a, b := open(t, dsn), open(t, dsn)
 	la := acquire(t, a, "app")
-	// Someone takes the lease behind A's back (an operator's UPDATE): A's
-	// next renewal finds it gone.
+	// Someone takes the lease behind A's back (an operator's UPDATE, then
+	// B) between two of A's renewals: A's next renewal finds it gone.
+	a.PauseRenewals(true)
 	execSQL(t, dsn, "UPDATE reconciler_leases SET expires_at = now() WHERE name = 'app'")
 	lb := acquire(t, b, "app")
+	a.PauseRenewals(false)
 	select {
 	case <-la.Done():
 	case <-time.After(renewDeadline + slack):
 		t.Fatalf("A's lease not lost after B took it")
 	}
-	if !errors.Is(la.Err(), state.ErrLeaseLost) || !strings.Contains(la.Err().Error(), "taken by") {
-		t.Fatalf("A's loss: %v", la.Err())
+	err := la.Err()
+	t.Logf("A: %v", err)
+	if !errors.Is(err, state.ErrLeaseLost) {
+		t.Fatalf("A's loss: %v", err)
+	}
+	// On a loaded machine A's deadline may pass before its renewal runs.
+	if !strings.Contains(err.Error(), "taken by") && !strings.Contains(err.Error(), "not renewed within") {
+		t.Fatalf("A's loss does not say why: %v", err)
 	}
 	if lb.Err() != nil {
 		t.Fatalf("B's lease: %v", lb.Err())

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
 
 	"github.com/smartlic/reconciler/state"
@@ -62,11 +63,12 @@ func (s *Store) TryAcquire(ctx context.Context, name string) (state.Lease, error
 		return nil, &state.LockedError{Path: name, Holder: l.Holder()}
 	}
 	holder, _ := json.Marshal(s.self) // a Holder always encodes
-	sent := time.Now()
 	var epoch int64
 	var since, expires time.Time
-	err := s.pool.QueryRow(withKind(ctx, "acquire"), acquireSQL,
-		name, s.token, holder, s.opts.LeaseDuration.Microseconds()).Scan(&epoch, &since, &expires)
+	sent, err := s.timed(ctx, func(c *pgxpool.Conn) error {
+		return c.QueryRow(withKind(ctx, "acquire"), acquireSQL,
+			name, s.token, holder, s.opts.LeaseDuration.Microseconds()).Scan(&epoch, &since, &expires)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		h, ok, herr := s.Holder(ctx, name)
 		if herr != nil {

@@ -40,6 +40,20 @@ func testOptions() pgstore.Options {
 		RetryPeriod: retryPeriod, MailboxPoll: 200 * time.Millisecond, Command: "pgstore test"}
 }
 
+// Longer timings, for the tests whose assertion ("still listed", "exactly
+// one leader") must not depend on no statement ever stalling for 1 s.
+const (
+	slowLease = 3 * time.Second
+	slowRenew = 2 * time.Second
+	slowRetry = 300 * time.Millisecond
+)
+
+func slowOptions() pgstore.Options {
+	o := testOptions()
+	o.LeaseDuration, o.RenewDeadline, o.RetryPeriod = slowLease, slowRenew, slowRetry
+	return o
+}
+
 // open opens a Store on dsn with the test timings (or o), closed at the
 // end of the test.
 func open(t *testing.T, dsn string, o ...pgstore.Options) *pgstore.Store {

@@ -25,7 +25,7 @@ func memberIDs(t *testing.T, s *pgstore.Store) map[string]bool {
 
 func TestMembersJoinHeartbeatLeaveAndExpire(t *testing.T) {
 	dsn := pg.Database(t)
-	a, b, c := open(t, dsn), open(t, dsn), open(t, dsn)
+	a, b, c := open(t, dsn, slowOptions()), open(t, dsn, slowOptions()), open(t, dsn, slowOptions())
 	for _, s := range []*pgstore.Store{a, b, c} {
 		if err := s.Join(t.Context()); err != nil {
 			t.Fatalf("Join: %v", err)
@@ -36,9 +36,9 @@ func TestMembersJoinHeartbeatLeaveAndExpire(t *testing.T) {
 	}
 	// Heartbeats keep them listed past a lease duration.
 	joined := time.Now()
-	waitFor(t, 2*leaseDuration+slack, "two lease durations", func() bool { return time.Since(joined) > 2*leaseDuration })
+	waitFor(t, 2*slowLease, "a lease duration", func() bool { return time.Since(joined) > slowLease+slowRetry })
 	if ids := memberIDs(t, a); len(ids) != 3 {
-		t.Fatalf("members after two lease durations of heartbeats: %v", ids)
+		t.Fatalf("members after a lease duration of heartbeats: %v", ids)
 	}
 	// Leave removes at once.
 	if err := b.Leave(t.Context()); err != nil {
@@ -50,7 +50,7 @@ func TestMembersJoinHeartbeatLeaveAndExpire(t *testing.T) {
 	// A replica that stops heartbeating drops out within a lease duration.
 	c.PauseRenewals(true)
 	frozen := time.Now()
-	waitFor(t, leaseDuration+retryPeriod+slack, "a frozen member drops out", func() bool { return !memberIDs(t, a)[c.ID()] })
+	waitFor(t, slowLease+slowRetry+slack, "a frozen member drops out", func() bool { return !memberIDs(t, a)[c.ID()] })
 	t.Logf("frozen member gone after %v", time.Since(frozen).Round(time.Millisecond))
 	if ids := memberIDs(t, a); len(ids) != 1 || !ids[a.ID()] {
 		t.Fatalf("members at the end: %v", ids)

@@ -42,11 +42,15 @@ func migrations() []migration {
 		b, _ := migrationFiles.ReadFile(p) // listed just above
 		out = append(out, migration{version: n, name: base, sql: string(b)})
 	}
+	if len(out) != SchemaVersion {
+		panic("pgstore: SchemaVersion does not match the embedded migrations") // a build defect
+	}
 	return out
 }
 
-// SchemaVersion is the version of the tables this build creates.
-var SchemaVersion = len(migrations())
+// SchemaVersion is the version of the tables this build creates: the
+// number of embedded migrations.
+const SchemaVersion = 1
 
 // migrate brings the schema to SchemaVersion in one transaction, under the
 // advisory lock. It refuses a schema newer than this build.

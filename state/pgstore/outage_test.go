@@ -20,6 +20,8 @@ import (
 func TestPostgresKilled(t *testing.T) {
 	srv := pgtest.Start(t)
 	dsn := pgtest.Database(t, srv)
+	const leaseDuration, renewDeadline, retryPeriod = slowLease, slowRenew, slowRetry
+	open := func(t *testing.T, dsn string) *pgstore.Store { return open(t, dsn, slowOptions()) }
 	a := open(t, dsn)
 	la := acquire(t, a, "app")
 	if err := a.Save(t.Context(), la, state.New("app", time.Now())); err != nil {

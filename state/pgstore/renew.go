@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
 )
 
@@ -120,13 +121,17 @@ func (r *renewer) tick(ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(withKind(ctx, "renew"), r.s.opts.RenewDeadline)
 	defer cancel()
-	sent := time.Now()
 	sql, args := renewSQL, []any{r.s.token, r.s.opts.LeaseDuration.Microseconds(), names, epochs}
 	if member {
 		holder, _ := json.Marshal(r.s.self) // a Holder always encodes
 		sql, args = heartbeatSQL, append(args, holder)
 	}
-	renewed, err := r.send(ctx, sql, args)
+	sent, renewed, err := r.send(ctx, sql, args)
+	if err != nil && isConnErr(err) && ctx.Err() == nil {
+		// A connection broken by a database restart: the pool was reset,
+		// and a fresh connection may succeed at once.
+		sent, renewed, err = r.send(ctx, sql, args)
+	}
 	if err != nil {
 		if !errors.Is(err, context.Canceled) { // not Close
 			r.s.log.Warn("lease renewal failed", zap.Int("leases", len(ls)), zap.Error(err))
@@ -145,22 +150,28 @@ func (r *renewer) tick(ctx context.Context) {
 	}
 }
 
-func (r *renewer) send(ctx context.Context, sql string, args []any) (map[string]time.Time, error) {
-	rows, err := r.s.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, r.s.fail("renewing leases", err)
-	}
-	defer rows.Close()
+// send runs the renewal and returns when it was sent (after the
+// connection was had, which may take up to ConnectTimeout) and the new
+// expiry of each lease it renewed.
+func (r *renewer) send(ctx context.Context, sql string, args []any) (time.Time, map[string]time.Time, error) {
 	renewed := map[string]time.Time{}
-	for rows.Next() {
-		var name string
-		var exp time.Time
-		if err := rows.Scan(&name, &exp); err != nil {
-			return nil, r.s.fail("renewing leases", err)
+	sent, err := r.s.timed(ctx, func(c *pgxpool.Conn) error {
+		rows, err := c.Query(ctx, sql, args...)
+		if err != nil {
+			return err
 		}
-		renewed[name] = exp.UTC()
-	}
-	return renewed, r.s.fail("renewing leases", rows.Err())
+		defer rows.Close()
+		for rows.Next() {
+			var name string
+			var exp time.Time
+			if err := rows.Scan(&name, &exp); err != nil {
+				return err
+			}
+			renewed[name] = exp.UTC()
+		}
+		return rows.Err()
+	})
+	return sent, renewed, r.s.fail("renewing leases", err)
 }
 
 // releaseAll releases every lease still held, at Close.

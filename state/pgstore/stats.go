@@ -71,13 +71,9 @@ func (t *tracer) TraceQueryEnd(_ context.Context, _ *pgx.Conn, data pgx.TraceQue
 	}
 }
 
-// connFailed records a failure to get a connection at all, which no
-// statement's trace sees.
+// connFailed records a connection failure, including a failure to get a
+// connection at all, which no statement's trace sees.
 func (t *tracer) connFailed(err error) {
-	var pgErr *pgconn.PgError
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, pgx.ErrNoRows) || errors.As(err, &pgErr) {
-		return
-	}
 	t.mu.Lock()
 	t.lastErr = err
 	t.mu.Unlock()

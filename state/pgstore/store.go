@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/zap"
 
@@ -227,11 +229,37 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// fail wraps a statement's error for the caller, without the password.
+// timed runs f on a pooled connection and returns when its statement was
+// sent: after the connection was had, as a connection attempt (up to
+// ConnectTimeout) must not count against a lease.
+func (s *Store) timed(ctx context.Context, f func(c *pgxpool.Conn) error) (time.Time, error) {
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer c.Release()
+	sent := time.Now()
+	return sent, f(c)
+}
+
+// fail wraps a statement's error for the caller, without the password. A
+// failure of the connection itself resets the pool: after a database
+// restart every pooled connection is broken, and each would otherwise
+// fail one statement in turn.
 func (s *Store) fail(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	s.stats.connFailed(err)
+	if isConnErr(err) {
+		s.stats.connFailed(err)
+		s.pool.Reset()
+	}
 	return s.red.wrap(op, err)
+}
+
+// isConnErr reports an error that is not the database's answer: the
+// connection failed, or the statement timed out.
+func isConnErr(err error) bool {
+	var pgErr *pgconn.PgError
+	return err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, pgx.ErrNoRows) && !errors.As(err, &pgErr)
 }
