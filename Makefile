@@ -28,7 +28,7 @@ endif
 RULES      := deploy/prometheus/alerts.yaml
 RULE_TESTS := deploy/prometheus/alerts_test.yaml
 
-.PHONY: all build test lint rules promtool redis-server chromium screenshots fuzz bench schema clean
+.PHONY: all build test lint rules promtool redis-server postgresql chromium screenshots fuzz bench schema clean
 
 all: build
 
@@ -37,7 +37,7 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/reconciler ./cmd/reconciler
 
 ## test: vet, lint, the alert rules, the race-enabled test suite, and a short fuzz run of the spec parser
-test: redis-server chromium lint rules
+test: redis-server postgresql chromium lint rules
 	$(GO) vet ./...
 	$(GO) test -race ./...
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzLoad$$' $(FUZZGATE)
@@ -105,6 +105,18 @@ chromium:
 ## screenshots: regenerate docs/img/status-{healthy,rolledback,held}.png in headless Chromium
 screenshots: redis-server chromium
 	$(GO) test ./statuspage -run '^TestBrowserRollbackAndRollForward$$' -count=1 -update
+
+## postgresql: install PostgreSQL (initdb, postgres) with apt-get when missing and root, else say how
+postgresql:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing postgresql (the tests start real PostgreSQL servers of their own)"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; \
+	else \
+		echo "PostgreSQL is not installed; the tests that start PostgreSQL need it:"; \
+		echo "  Debian/Ubuntu: sudo apt-get install -y postgresql    macOS: brew install postgresql"; \
+	fi
 
 ## fuzz: a longer fuzz run of the spec parser (FUZZTIME, default 5m)
 fuzz:

@@ -132,6 +132,11 @@ type Mailbox interface {
 	Answer(ctx context.Context, lease Lease, id string, resp Response) error
 	// Await waits for the answer to request id, or ctx's end.
 	Await(ctx context.Context, id string) (Response, error)
+	// Wake returns a channel that receives a value (at most one pending)
+	// whenever a request for the unit may have been posted: the leader's
+	// cue to call Pending at once rather than at its next round. It is a
+	// hint; the channel is closed when ctx ends.
+	Wake(ctx context.Context, name string) <-chan struct{}
 }
 
 // Leased is a Backend bound to the lease on one unit: what a reconciler

@@ -1,0 +1,195 @@
+package pgserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"go.uber.org/zap"
+)
+
+// errExited means the process ended before it accepted connections.
+var errExited = errors.New("process exited")
+
+// pollInterval is the pause between two readiness probes.
+const pollInterval = 50 * time.Millisecond
+
+// tailLines is how many lines of server output an error message quotes.
+const tailLines = 5
+
+// stopTimeout bounds a fast shutdown before Stop falls back to SIGKILL.
+const stopTimeout = 30 * time.Second
+
+// process is one postmaster child (the leader of its process group) and
+// its output.
+type process struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the postmaster has exited and been reaped
+	out  *lineLog
+}
+
+func startProcess(path string, args []string, cred *syscall.Credential, out *lineLog) (*process, error) {
+	cmd := exec.Command(path, args...)
+	cmd.Env = serverEnv()
+	cmd.Stdout = out
+	cmd.Stderr = out
+	cmd.SysProcAttr = sysProcAttr(cred)
+	// The children inherit the output pipe; a child that outlives the
+	// postmaster must not keep Wait (and so Kill) from returning.
+	cmd.WaitDelay = time.Second
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", path, err)
+	}
+	p := &process{cmd: cmd, done: make(chan struct{}), out: out}
+	go func() {
+		_ = cmd.Wait() // the exit status of a killed server is of no interest
+		close(p.done)
+	}()
+	return p, nil
+}
+
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// signalAll sends sig to the postmaster and each of its children (backends
+// and background workers run in sessions of their own, so a process group
+// signal would miss them). The postmaster is frozen first, so that it forks
+// no child and none is orphaned (and lost to us) while the signal goes out.
+func (p *process) signalAll(sig syscall.Signal) error {
+	pid := p.cmd.Process.Pid
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		return err
+	}
+	for _, c := range children(pid) {
+		_ = syscall.Kill(c, sig) // a child may have exited meanwhile
+	}
+	return syscall.Kill(pid, sig) // SIGCONT and SIGKILL also end the freeze
+}
+
+// kill sends SIGKILL to the postmaster and its children (which also ends
+// stopped processes) and waits for the postmaster to be reaped.
+func (p *process) kill() {
+	_ = p.signalAll(syscall.SIGKILL) // fails only when the postmaster is gone
+	<-p.done
+}
+
+// stop asks for a fast shutdown (SIGINT: clients are disconnected, a
+// checkpoint is written) and waits for it, killing the group after
+// stopTimeout. SIGTERM would be a "smart" shutdown, which waits for every
+// client to disconnect by itself: forever, with a pool connected.
+func (p *process) stop() error {
+	_ = p.signalAll(syscall.SIGCONT) // a paused server cannot shut down
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		p.kill()
+		return nil
+	}
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(stopTimeout):
+		p.kill()
+		return fmt.Errorf("postgres did not shut down within %s; killed", stopTimeout)
+	}
+}
+
+// tail returns the last lines of output, formatted for an error message.
+func (p *process) tail() string {
+	lines := p.out.tail()
+	if len(lines) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(lines, " | ")
+}
+
+// waitReady polls dsn until the server answers a ping, the process exits
+// (errExited) or ctx ends.
+func waitReady(ctx context.Context, p *process, dsn string) error {
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	var last error
+	for {
+		if last = ping(ctx, dsn); last == nil {
+			return nil
+		}
+		select {
+		case <-p.done:
+			return errExited
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last: %w)", ctx.Err(), last)
+		case <-t.C:
+		}
+	}
+}
+
+// ping connects to dsn and pings, within a second.
+func ping(ctx context.Context, dsn string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer c.Close(context.WithoutCancel(ctx))
+	return c.Ping(ctx)
+}
+
+// lineLog receives the server's output, logs each line at debug level,
+// keeps the last few for error messages and counts logged statements.
+type lineLog struct {
+	log        *zap.Logger
+	statements atomic.Int64
+
+	mu      sync.Mutex
+	partial []byte
+	last    []string
+}
+
+// Write implements io.Writer for exec.Cmd's output copying.
+func (l *lineLog) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.partial = append(l.partial, b...)
+	for {
+		i := bytes.IndexByte(l.partial, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		line := strings.TrimRight(string(l.partial[:i]), "\r")
+		l.partial = l.partial[i+1:]
+		l.log.Debug("postgres output", zap.String("line", line))
+		if isStatement(line) {
+			l.statements.Add(1)
+			continue // not worth quoting in an error
+		}
+		l.last = append(l.last, line)
+		if len(l.last) > tailLines {
+			l.last = l.last[1:]
+		}
+	}
+}
+
+// isStatement recognises the lines of log_statement=all: "LOG:  statement:"
+// for the simple protocol, "LOG:  execute NAME:" for the extended one.
+func isStatement(line string) bool {
+	return strings.Contains(line, "LOG:  statement: ") || strings.Contains(line, "LOG:  execute ")
+}
+
+func (l *lineLog) tail() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.last...)
+}
