@@ -54,6 +54,9 @@ type Controller struct {
 	// history feeds the status page's charts and timeline (memory only).
 	history *statuspage.History
 
+	// shared is what a standby serves, read from the shared state.
+	shared atomic.Pointer[shared]
+
 	sinks    atomic.Pointer[report.Sinks]
 	notifier atomic.Pointer[report.Notifier]
 }
@@ -72,7 +75,7 @@ func New(opts Options) (*Controller, error) {
 	}
 	c := &Controller{opts: opts, log: opts.Logger.Named("controller"), sp: opts.Spec, reloadReq: make(chan struct{}, 1),
 		history: &statuspage.History{}}
-	c.m = newMetrics(opts.Spec.Name, c.railwayStats)
+	c.m = newMetrics(opts.Spec.Name, metricSources{railway: c.railwayStats, backendUp: c.backendUp})
 	c.m.buildInfo(opts.Spec.Name, opts.Version, opts.Commit)
 	c.m.initChecks(opts.Spec)
 	c.m.setRailwayBudget(opts.Spec.Railway.MaxRequestsPerHour)
@@ -167,7 +170,11 @@ func (c *Controller) build(ctx context.Context) (*app.App, error) {
 func (c *Controller) lead(ctx context.Context) error {
 	a := c.currentApp()
 	for {
+		c.refreshShared(ctx, a, c.Spec().Name) // serve the shared state at once
+		followCtx, stopFollowing := context.WithCancel(ctx)
+		go c.followShared(followCtx, a)
 		lease, err := a.Locker.Acquire(ctx, c.Spec().Name)
+		stopFollowing()
 		if err != nil {
 			return nil // ctx ended while standing by
 		}
@@ -214,6 +221,15 @@ func (c *Controller) hooks() reconcile.Hooks {
 
 func (c *Controller) onRequest(operation, result string) {
 	c.m.requests.WithLabelValues(operation, result).Inc()
+}
+
+// backendUp is 1 while the state backend can be reached, else 0.
+func (c *Controller) backendUp() float64 {
+	a := c.currentApp()
+	if a == nil || reachable(a) != nil {
+		return 0
+	}
+	return 1
 }
 
 // railwayStats reads the Railway client's accounting; false while starting.

@@ -87,7 +87,12 @@ func (c *Controller) notReady() string {
 		return "spec invalid: " + specErrs[0]
 	case a == nil:
 		return "starting"
-	case t == nil || c.observed.Load():
+	case t == nil:
+		if sh := c.shared.Load(); sh != nil && sh.err != nil {
+			return sh.err.Error()
+		}
+		return "" // a standby that can reach the store can take over
+	case c.observed.Load():
 		return ""
 	}
 	const why = "no successful railway observation yet"
@@ -133,19 +138,12 @@ func (c *Controller) Status() (st reconcile.Status, ok bool) {
 }
 
 // standbyStatus is the status document of a unit another process leads:
-// its stored state, and who holds the lease.
-func (c *Controller) standbyStatus(a *app.App, name string) reconcile.Status {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	st, err := a.Backend.Load(ctx, name)
-	if err != nil {
-		st = state.New(name, c.opts.Now())
+// the shared state as last read by followShared, with the leader named.
+func (c *Controller) standbyStatus(_ *app.App, name string) reconcile.Status {
+	if sh := c.shared.Load(); sh != nil {
+		return sh.status
 	}
-	s := reconcile.StatusOf(st)
-	if h, held, err := a.Locker.Holder(ctx, name); err == nil && held {
-		s.Leader, s.LeaseExpires = h.Instance, h.Expires
-	}
-	return s
+	return reconcile.StatusOf(state.New(name, c.opts.Now()))
 }
 
 // shutdownHTTP closes the HTTP server, waiting briefly for requests.

@@ -68,7 +68,15 @@ type metrics struct {
 
 // newMetrics registers every series. rateLimit reads Railway's last
 // X-RateLimit-Remaining (-1 while unknown) at scrape time.
-func newMetrics(name string, stats func() (railway.Stats, bool)) *metrics {
+// metricSources are read at scrape time.
+type metricSources struct {
+	// railway reads the Railway client's accounting; false while starting.
+	railway func() (railway.Stats, bool)
+	// backendUp is 1 while the state backend can be reached.
+	backendUp func() float64
+}
+
+func newMetrics(name string, src metricSources) *metrics {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	f := factory{prometheus.WrapRegistererWith(prometheus.Labels{"name": name}, reg)}
@@ -83,7 +91,9 @@ func newMetrics(name string, stats func() (railway.Stats, bool)) *metrics {
 	m.probeFailures = f.counterVec("reconciler_probe_failures_total", "Failed checks of probe rounds.", "check")
 	m.usedMemory = f.gauge("reconciler_redis_used_memory_bytes", "Redis used_memory at the last successful probe.")
 	m.requests = f.counterVec("reconciler_railway_requests_total", "HTTP requests to Railway's API by operation and result.", "operation", "result")
-	registerRailwayStats(f, stats)
+	registerRailwayStats(f, src.railway)
+	f.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "reconciler_state_backend_up",
+		Help: "1 while the state backend (the file, or PostgreSQL) can be reached; 0 while it cannot (no replica acts then)."}, src.backendUp))
 	m.specValid = f.gauge("reconciler_spec_valid", "1 when the spec file as last read is valid, 0 when an edit was rejected.")
 	m.events = f.counterVec("reconciler_events_total", "Health transitions recorded, by event type.", "type")
 	m.reports = f.counterVec("reconciler_reports_total", "Drift reports by result.", "result")

@@ -62,7 +62,11 @@ func (c *Controller) runTerm(ctx context.Context, a *app.App, lease state.Lease)
 	c.history.ObservePhase(st.Since, phase, "")
 	c.log.Info("leading the unit", zap.String("name", c.Spec().Name), zap.String("phase", string(phase)),
 		zap.Int64("epoch", lease.Epoch()))
-	t.control = c.startControl(t)
+	if a.Mailbox != nil {
+		go c.serveMailbox(t, a.Mailbox, c.Spec().Name)
+	} else {
+		t.control = c.startControl(t)
+	}
 	c.startSchedules(t)
 
 	select {

@@ -20,6 +20,7 @@ import (
 	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
+	"github.com/smartlic/reconciler/state/pgstore"
 )
 
 // StoreMode says how a command uses the state.
@@ -71,6 +72,9 @@ type App struct {
 	Prober  *probes.Prober
 	Backend state.Backend
 	Locker  state.Locker
+	// Mailbox carries manual commands to the leader through the shared
+	// store; nil with the file store (the control socket does it).
+	Mailbox state.Mailbox
 	// Reconciler is nil until Start (StoreStandby) and after Stop.
 	Reconciler *reconcile.Reconciler
 	// Lease is the unit's lease while this process holds it; nil in
@@ -116,8 +120,10 @@ func Build(ctx context.Context, o Options) (*App, error) {
 			return nil, err
 		}
 	}
-	files := state.SingleFile(o.Spec.State.Path, state.FileOptions{Logger: o.Logger.Named("state"), Now: o.Now, Command: o.Command})
-	a := &App{Railway: client, Backend: files, Locker: files, opts: o}
+	a := &App{Railway: client, opts: o}
+	if err := a.openStore(ctx); err != nil {
+		return nil, err
+	}
 	a.Prober = probes.NewProber(probes.Options{Logger: o.Logger.Named("probes"), HTTPClient: o.HTTPClient, Now: o.Now,
 		Addon: addon.Redis.Probe})
 	if err := a.open(ctx); err != nil {
@@ -125,6 +131,59 @@ func Build(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// openStore opens the spec's state backend.
+func (a *App) openStore(ctx context.Context) error {
+	s, err := OpenStore(ctx, a.opts.Spec, StoreOptions{Logger: a.opts.Logger, Now: a.opts.Now, Command: a.opts.Command})
+	if err != nil {
+		return err
+	}
+	a.Backend, a.Locker, a.Mailbox = s.Backend, s.Locker, s.Mailbox
+	return nil
+}
+
+// Store is a spec's state backend with its locker and, for a shared
+// store, its mailbox.
+type Store struct {
+	Backend state.Backend
+	Locker  state.Locker
+	// Mailbox is nil for the file store.
+	Mailbox state.Mailbox
+}
+
+// Close closes the backend.
+func (s Store) Close() error { return s.Backend.Close() }
+
+// StoreOptions configure OpenStore.
+type StoreOptions struct {
+	Logger *zap.Logger
+	Now    func() time.Time
+	// Command describes this process in locks and leases.
+	Command string
+}
+
+// OpenStore opens the spec's state backend, needing no Railway token: the
+// file store (state.path), or PostgreSQL (state.postgres), which is also
+// the locker and the mailbox of every replica. An unreachable or refused
+// database is a one-line error that never holds the password.
+func OpenStore(ctx context.Context, sp *spec.Spec, o StoreOptions) (Store, error) {
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	if !sp.State.UsesPostgres() {
+		files := state.SingleFile(sp.State.Path, state.FileOptions{Logger: o.Logger.Named("state"), Now: o.Now, Command: o.Command})
+		return Store{Backend: files, Locker: files}, nil
+	}
+	pg := sp.State.Postgres
+	store, err := pgstore.Open(ctx, pg.URL.Value(), pgstore.Options{
+		LeaseDuration: pg.LeaseDuration, RenewDeadline: pg.RenewDeadline, RetryPeriod: pg.RetryPeriod,
+		Instance: state.InstanceID(), Command: o.Command, Logger: o.Logger.Named("state"),
+	})
+	if err != nil {
+		return Store{}, fmt.Errorf("state.postgres.url: %w", err)
+	}
+	return Store{Backend: store, Locker: store, Mailbox: store}, nil
 }
 
 // open does what the store mode asks for at build time.

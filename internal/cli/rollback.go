@@ -62,6 +62,9 @@ func manual(ctx context.Context, a *App, action, reason string) error {
 	if err != nil {
 		return err
 	}
+	if sp.State.UsesPostgres() {
+		return manualShared(ctx, a, sp, action, reason)
+	}
 	files := state.SingleFile(sp.State.Path, state.FileOptions{})
 	if h, held, err := files.Holder(ctx, sp.Name); err != nil {
 		return failure(err)

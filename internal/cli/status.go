@@ -32,32 +32,46 @@ document of /status.
 Exit 0, or 1 when there is no state yet.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var st *state.State
+			var err error
 			if path == "" {
 				sp, err := loadSpec(a)
 				if err != nil {
 					return err
 				}
+				if sp.State.UsesPostgres() {
+					st, err := loadShared(cmd.Context(), a, sp)
+					if err != nil {
+						return failure(err)
+					}
+					return printStatus(a, st, output.value)
+				}
 				path = sp.State.Path
 			}
-			st, err := state.Read(path)
+			st, err = state.Read(path)
 			if errors.Is(err, state.ErrNoState) {
 				return failure(fmt.Errorf("no state at %s: nothing has been applied yet (run `reconciler apply` or `reconciler run`)", path))
 			}
 			if err != nil {
 				return failure(err)
 			}
-			doc := reconcile.StatusOf(st)
-			if output.value == "json" {
-				enc := json.NewEncoder(a.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(doc)
-			}
-			return writeStatus(a.Stdout, doc, a.Now())
+			return printStatus(a, st, output.value)
 		},
 	}
 	cmd.Flags().Var(output, "output", "output format")
 	cmd.Flags().StringVar(&path, "state", "", "the state file (default: the spec's state.path)")
 	return cmd
+}
+
+// printStatus prints a state's status document, as JSON or for a person.
+func printStatus(a *App, st *state.State, output string) error {
+	doc := reconcile.StatusOf(st)
+	if output == "json" {
+		enc := json.NewEncoder(a.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	}
+	return writeStatus(a.Stdout, doc, a.Now())
 }
 
 // writeStatus prints the status document for a person.

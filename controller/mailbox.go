@@ -1,0 +1,83 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/smartlic/reconciler/reconcile"
+	"github.com/smartlic/reconciler/state"
+)
+
+// serveMailbox carries out the manual commands (rollback, rollforward)
+// posted to the shared store by `reconciler rollback` and `rollforward`
+// from any machine, for as long as term t leads: at once when the store
+// wakes it (LISTEN/NOTIFY, or its own poll of at most a second). Each
+// answer is fenced like a save.
+func (c *Controller) serveMailbox(t *term, mb state.Mailbox, name string) {
+	wake := mb.Wake(t.ctx, name)
+	for {
+		c.answerPending(t, mb, name)
+		select {
+		case <-t.ctx.Done():
+			return
+		case _, ok := <-wake:
+			if !ok {
+				return
+			}
+		}
+	}
+}
+
+func (c *Controller) answerPending(t *term, mb state.Mailbox, name string) {
+	reqs, err := mb.Pending(t.ctx, name)
+	if err != nil {
+		if t.ctx.Err() == nil {
+			c.log.Warn("reading the manual commands posted to the shared store failed", zap.Error(err))
+		}
+		return
+	}
+	for _, r := range reqs {
+		if !t.enter() {
+			return
+		}
+		resp := c.carryOutRequest(t, r)
+		if err := mb.Answer(t.ctx, t.lease, r.ID, resp); err != nil {
+			c.log.Warn("answering a manual command failed", zap.String("action", r.Action), zap.Error(err))
+		}
+		t.running.Done()
+	}
+}
+
+// carryOutRequest runs one posted command on the term's reconciler.
+func (c *Controller) carryOutRequest(t *term, r state.Request) state.Response {
+	ctx, cancel := context.WithTimeout(t.ctx, controlTimeout)
+	defer cancel()
+	var err error
+	switch r.Action {
+	case state.RequestRollback:
+		reason := strings.TrimSpace(r.Reason)
+		if reason == "" {
+			return state.Response{Message: "a rollback needs a reason", At: c.opts.Now().UTC()}
+		}
+		c.log.Info("manual rollback requested", zap.String("reason", reason), zap.String("by", r.By))
+		err = t.rec.Rollback(ctx, reason)
+	case state.RequestRollForward:
+		c.log.Info("manual roll forward requested", zap.String("by", r.By))
+		err = t.rec.RollForward(ctx)
+	default:
+		return state.Response{Message: "unknown action " + r.Action, At: c.opts.Now().UTC()}
+	}
+	resp := state.Response{OK: err == nil, Phase: t.rec.Status().Phase, At: c.opts.Now().UTC()}
+	switch {
+	case errors.Is(err, reconcile.ErrNothingToRollForward):
+		resp.OK, resp.Nothing, resp.Message = true, true, err.Error()
+	case err != nil:
+		resp.Message = err.Error()
+	default:
+		resp.Message = r.Action + " done"
+	}
+	return resp
+}
