@@ -50,6 +50,7 @@ func (s *sandbox) startController(ctx context.Context) error {
 		Logger: s.opts.Logger, Version: s.opts.Version, Stdout: s.n,
 		Build: func(ctx context.Context, o app.Options) (*app.App, error) {
 			o.Hooks = s.chainHooks(o.Hooks)
+			o.Holder = s.holder() // the lock names the demo, not `reconciler run`
 			a, err := app.Build(ctx, o)
 			r.mu.Lock()
 			r.app = a
@@ -74,6 +75,15 @@ func (s *sandbox) startController(ctx context.Context) error {
 	s.ctrl = r
 	s.n.say("setup", "controller (the code of `reconciler run`) at %s: /status, /metrics", r.url)
 	return nil
+}
+
+// holder is how the demo's controller describes itself in the state lock,
+// which `apply` and the other commands quote when they find it taken.
+func (s *sandbox) holder() string {
+	if s.opts.Keep {
+		return "reconciler demo --keep"
+	}
+	return "reconciler demo"
 }
 
 // chainHooks adds the demo's observers after the controller's own hooks.

@@ -37,7 +37,10 @@ func newDemoCmd(app *App) *cobra.Command {
 		Use:   "demo",
 		Short: "Run the sandbox: the real controller against a simulated Railway, narrated",
 		Long:  demoLong,
-		Args:  cobra.NoArgs,
+		Example: `  reconciler demo                        # the story, about 15 seconds
+  reconciler demo --keep                 # then keep it running and print what to try
+  reconciler demo --log-level info       # with the components' logs on stderr`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := demoLogger(app, cmd.Flags().Changed("log-level"))
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -29,22 +30,28 @@ recent events) from the state file alone: no Railway access, no token. The
 file is --state, else the spec's state.path. --output json prints the status
 document of /status.
 
-Exit 0, or 1 when there is no state yet.`,
+A state whose phase this build does not know, or (when the spec is read)
+that belongs to another spec's name, is refused rather than shown.
+
+Exit 0, or 1 when there is no state yet or it cannot be shown.`,
+		Example: `  reconciler status -f desired.yaml
+  reconciler status --state /data/.reconciler/state.json --output json | jq .phase`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if path == "" {
+			name := ""
+			if path == "" || cmd.Flags().Changed("file") {
 				sp, err := loadSpec(a)
 				if err != nil {
 					return err
 				}
-				path = sp.State.Path
+				name = sp.Name
+				if path == "" {
+					path = sp.State.Path
+				}
 			}
-			st, err := state.Read(path)
-			if errors.Is(err, state.ErrNoState) {
-				return failure(fmt.Errorf("no state at %s: nothing has been applied yet (run `reconciler apply` or `reconciler run`)", path))
-			}
+			st, err := readStatus(path, name)
 			if err != nil {
-				return failure(err)
+				return err
 			}
 			doc := reconcile.StatusOf(st)
 			if output.value == "json" {
@@ -55,9 +62,29 @@ Exit 0, or 1 when there is no state yet.`,
 			return writeStatus(a.Stdout, doc, a.Now())
 		},
 	}
+	specFlag(a, cmd)
 	cmd.Flags().Var(output, "output", "output format")
 	cmd.Flags().StringVar(&path, "state", "", "the state file (default: the spec's state.path)")
 	return cmd
+}
+
+// readStatus reads the state at path for status, refusing one that this
+// build cannot show truthfully: an unknown phase (a state from another
+// program or a corrupted edit), or the state of another spec (name, when
+// not "", is the spec's). Errors exit 1.
+func readStatus(path, name string) (*state.State, error) {
+	st, err := state.Read(path)
+	switch {
+	case errors.Is(err, state.ErrNoState):
+		return nil, failure(fmt.Errorf("no state at %s: nothing has been applied yet (run `reconciler apply` or `reconciler run`)", path))
+	case err != nil:
+		return nil, failure(err)
+	case !slices.Contains(state.Phases, st.Phase):
+		return nil, failure(fmt.Errorf("state %s has phase %q, which this reconciler does not know: not a state it wrote, or a newer one", path, st.Phase))
+	case name != "" && st.Name != name:
+		return nil, failure(fmt.Errorf("state %s belongs to %q, not to this spec's %q: check -f and state.path", path, st.Name, name))
+	}
+	return st, nil
 }
 
 // writeStatus prints the status document for a person.
