@@ -23,8 +23,11 @@ did not happen in time (the message says which).
 
 With --keep everything stays up afterwards, and demo prints the addresses
 (/status, /metrics, the app's /v1/health, the simulated Railway endpoint),
-the spec file and the commands to try (validate, status, plan, report) until
-Ctrl-C (a second Ctrl-C exits at once).
+the spec file and the commands to try (validate, status, plan, report,
+rollback, rollforward, curl) until Ctrl-C (a second Ctrl-C exits at once).
+Each printed command runs as it is, from another terminal: it names the
+spec with -f and carries what it needs in an env prefix. Nothing is to be
+exported: the demo's token is a throwaway only its simulator accepts.
 
 The demo reads no credential from the environment: it registers a throwaway
 token in the simulator. Its logs (stderr) show errors only unless
