@@ -2,7 +2,6 @@ package demo
 
 import (
 	"fmt"
-	"os/exec"
 	"strings"
 )
 
@@ -30,9 +29,9 @@ func (s *sandbox) keep() {
 	for _, c := range s.keepCommands() {
 		b.WriteString("  " + c + "\n")
 	}
-	if _, err := exec.LookPath("reconciler"); err != nil {
-		b.WriteString("\n(reconciler is not on your PATH: in the repository, `go install ./cmd/reconciler`\n")
-		b.WriteString("puts it in $(go env GOPATH)/bin, or `make build` in bin/.)\n")
+	if s.opts.Program != "reconciler" {
+		fmt.Fprintf(&b, "\n(%s is this binary: reconciler is not on your PATH. In the repository,\n", s.opts.Program)
+		b.WriteString("`go install ./cmd/reconciler` puts it in $(go env GOPATH)/bin.)\n")
 	}
 	b.WriteString("\nEdit the spec to see a live reload (an invalid edit is rejected and shown on /status).\n\n")
 	b.WriteString(KeepPrompt + "\n")
@@ -47,7 +46,7 @@ func (s *sandbox) keepCommands() []string {
 	for _, args := range []string{"validate", "status", "plan", "report --out -",
 		"rollback --reason test", "status", "rollforward"} {
 		cmd, rest, _ := strings.Cut(args, " ")
-		out = append(out, strings.TrimSpace(env+"reconciler "+cmd+file+" "+rest))
+		out = append(out, strings.TrimSpace(env+shellQuote(s.opts.Program)+" "+cmd+file+" "+rest))
 	}
 	return append(out,
 		fmt.Sprintf("curl -s %s/status", s.ctrl.url),

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -53,7 +56,7 @@ func newDemoCmd(app *App) *cobra.Command {
 			defer stopSignals()
 			err = demo.Run(cmd.Context(), demo.Options{
 				Out: app.Stdout, Logger: log, Keep: keep, EmbeddedRedis: embedded,
-				Version: Build().Version, Now: app.Now,
+				Version: Build().Version, Now: app.Now, Program: programName(),
 			})
 			if err != nil && cmd.Context().Err() != nil && !errors.Is(err, demo.ErrStuck) {
 				return WithExitCode(ExitFailure, errors.New("demo interrupted"))
@@ -64,6 +67,28 @@ func newDemoCmd(app *App) *cobra.Command {
 	cmd.Flags().BoolVar(&keep, "keep", false, "leave everything running after the story and print how to explore it (until Ctrl-C)")
 	cmd.Flags().BoolVar(&embedded, "embedded-redis", false, "use the embedded Go Redis even when redis-server is installed")
 	return cmd
+}
+
+// programName is how `demo --keep` tells the user to run this binary:
+// "reconciler" when that name on PATH is this binary (or this is not a
+// reconciler binary at all: a test), else this binary's absolute path (go
+// run's temporary build, or bin/reconciler), which runs from any terminal
+// while the demo lasts.
+func programName() string {
+	exe, err := os.Executable()
+	if err != nil || filepath.Base(exe) != "reconciler" {
+		return "reconciler"
+	}
+	if onPath, err := exec.LookPath("reconciler"); err == nil && sameFile(onPath, exe) {
+		return "reconciler"
+	}
+	return exe
+}
+
+func sameFile(a, b string) bool {
+	ia, erra := os.Stat(a)
+	ib, errb := os.Stat(b)
+	return erra == nil && errb == nil && os.SameFile(ia, ib)
 }
 
 // demoLogger is the process logger when --log-level was given (or a test
