@@ -74,6 +74,14 @@ func TestDocsCommandsRun(t *testing.T) {
 		}
 	}
 	t.Logf("ran %d documented commands and %d printed by demo --keep", ran, printed)
+	// The binary's own stdout through its /dev/stdout link (issue 18): the
+	// report comes out, the link is not replaced.
+	if r := sandbox.run("reconciler report --out /dev/stdout"); r.code != 0 && r.code != ExitDrift || !strings.Contains(r.stdout, "Report of ") {
+		t.Errorf("report --out /dev/stdout: %+v", r)
+	}
+	if r := sandbox.run("test -L /dev/stdout"); r.code != 0 {
+		t.Error("/dev/stdout is no longer a symlink")
+	}
 	if printed < 7 {
 		t.Errorf("demo --keep printed %d commands to try", printed)
 	}
