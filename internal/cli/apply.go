@@ -45,13 +45,13 @@ Exit 0 converged (--dry-run: nothing to do), 1 error or timeout,
 			hooks := reconcile.Hooks{Event: func(e state.Event) {
 				fmt.Fprintf(a.Stdout, "%s  %-16s %s\n", e.At.UTC().Format(time.TimeOnly), e.Type, e.Message)
 			}}
-			built, err := buildApp(cmd.Context(), a, sp, app.StoreLocked, "reconciler apply", hooks)
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout) // the token check included
+			defer cancel()
+			built, err := buildApp(ctx, a, sp, app.StoreLocked, "reconciler apply", hooks)
 			if err != nil {
-				return err
+				return timedOut(ctx, timeout, err)
 			}
 			defer built.Close()
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
-			defer cancel()
 			res, err := built.Reconciler.Converge(ctx, reconcile.ConvergeOptions{})
 			if errors.Is(err, reconcile.ErrNotConverged) && ctx.Err() != nil {
 				return failure(fmt.Errorf("gave up after %s: %w", timeout, err))

@@ -67,7 +67,8 @@ func TestApplyDryRunExitsLikePlan(t *testing.T) {
 }
 
 // TestOneShotTimeout: against an endpoint that accepts connections and never
-// answers, plan and report give up after --timeout with exit 1 and say so.
+// answers, plan, report and apply give up after --timeout with exit 1 and
+// say so.
 func TestOneShotTimeout(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -85,7 +86,7 @@ func TestOneShotTimeout(t *testing.T) {
 	}()
 	spec := writeSpec(t, strings.Replace(validSpec, "railway:\n", "railway:\n  endpoint: http://"+ln.Addr().String()+"/graphql/v2\n", 1))
 	env := map[string]string{"RAILWAY_PROJECT_ID": "p", "RAILWAY_API_TOKEN": cliToken}
-	for _, cmd := range []string{"plan", "report"} {
+	for _, cmd := range []string{"plan", "report", "apply"} {
 		start := time.Now()
 		got := run(t, env, cmd, "-f", spec, "--timeout", "1s")
 		took := time.Since(start)
