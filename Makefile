@@ -30,9 +30,11 @@ endif
 # run; the tests that need it are then skipped (and fail under CI=true).
 # $(call need,CHECK,PACKAGE,WHY) is the same for any shell CHECK command
 # (e.g. a binary outside PATH). A tool is a phony target that make test
-# depends on through TOOLS:
+# depends on through TOOLS; add its name to the TOOLS line below (make reads
+# prerequisites where the rule is, so a later `TOOLS +=` would be missed)
+# and its recipe anywhere:
 #
-#   TOOLS += promtool
+#   TOOLS := redis-server promtool
 #   promtool:
 #   	$(call need-binary,promtool,prometheus,the alert rules tests run it)
 #
