@@ -2,12 +2,15 @@
 #
 #   docker build -t reconciler --build-arg VERSION=$(git describe --tags --always) \
 #     --build-arg COMMIT=$(git rev-parse --short HEAD) --build-arg BUILD_TIME=$(date -u +%Y-%m-%dT%H:%M:%SZ) .
-#   docker run -e RAILWAY_API_TOKEN=... -e RAILWAY_PROJECT_ID=... -v reconciler:/data -p 8080:8080 reconciler
+#   docker run -e RAILWAY_API_TOKEN=... -e RAILWAY_PROJECT_ID=... -e SLACK_WEBHOOK_URL=https://hooks.slack.com/services/... -v reconciler:/data -p 8080:8080 reconciler
 #
 # The spec baked into the image is RECONCILER_SPEC (a path in the build
 # context, default examples/desired.yaml) at /app/desired.yaml; the working
 # directory, where the spec's relative paths (state.path, file report sinks)
-# land, is /data: mount a volume there.
+# land, is /data: mount a volume there. Pass every variable the spec
+# interpolates: examples/desired.yaml needs RAILWAY_PROJECT_ID and
+# SLACK_WEBHOOK_URL (without one, run exits 3: "... is not set"); build
+# with --build-arg RECONCILER_SPEC=desired.yaml to bake your own spec.
 
 FROM golang:1.26 AS build
 WORKDIR /src

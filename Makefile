@@ -15,8 +15,13 @@ FUZZTIME ?= 5m
 # (unminimized, in testdata/fuzz/FuzzLoad/); `make fuzz` minimizes.
 FUZZGATE := -fuzztime 100000x -fuzzminimizetime 0
 
+# bash, so that a pipe fails when its first command does (go test | testsum).
+SHELL       := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
 # Tests of the Railway client read the GraphQL schema from $RAILWAY_SCHEMA;
 # point it at the shared copy next to the repository when there is one.
+# Without it those tests are skipped, and `make test` names them at the end.
 SCHEMA := $(abspath $(ROOT)../shared/railway/schema.graphql)
 ifeq ($(origin RAILWAY_SCHEMA),undefined)
 ifneq ($(wildcard $(SCHEMA)),)
@@ -28,7 +33,37 @@ endif
 RULES      := deploy/prometheus/alerts.yaml
 RULE_TESTS := deploy/prometheus/alerts_test.yaml
 
-.PHONY: all build test lint rules promtool redis-server postgresql chromium screenshots fuzz bench schema clean
+# ---- Tools the tests need, from Debian packages -----------------------------
+#
+# $(call need-binary,BINARY,PACKAGE,WHY) is a recipe line: when BINARY is not
+# on PATH, install the Debian package PACKAGE with apt-get (as root, else
+# through sudo) if INSTALL=1 or CI=true, and otherwise print the command to
+# run; the tests that need it are then skipped (and fail under CI=true).
+# $(call need,CHECK,PACKAGE,WHY) is the same for any shell CHECK command
+# (e.g. a binary outside PATH). A tool is a phony target that make test
+# depends on through TOOLS; add its name to the TOOLS line below (make reads
+# prerequisites where the rule is, so a later `TOOLS +=` would be missed)
+# and its recipe anywhere. Arguments must not contain commas.
+INSTALL ?=
+SUDO    := $(if $(filter 0,$(shell id -u)),,sudo )
+APT     := DEBIAN_FRONTEND=noninteractive $(SUDO)apt-get -qq -y
+
+define need
+	@if $(1) >/dev/null 2>&1; then \
+		true; \
+	elif [ "$(INSTALL)" = 1 ] || [ "$$CI" = true ]; then \
+		command -v apt-get >/dev/null || { echo "$(2) is missing and there is no apt-get: install it by hand ($(3))"; exit 1; }; \
+		echo "installing $(2) ($(3))"; \
+		$(APT) install $(2) >/dev/null || { $(APT) update && $(APT) install $(2); }; \
+	else \
+		echo "$(2) is not installed; $(3). Install it: make $@ INSTALL=1 (runs: $(SUDO)apt-get install -y $(2))"; \
+	fi
+endef
+need-binary = $(call need,command -v $(1),$(2),$(3))
+
+TOOLS := redis-server postgresql chromium promtool
+
+.PHONY: all build test lint rules screenshots fuzz bench schema clean $(TOOLS)
 
 all: build
 
@@ -36,10 +71,12 @@ all: build
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/reconciler ./cmd/reconciler
 
-## test: vet, lint, the alert rules, the race-enabled test suite, and a short fuzz run of the spec parser
-test: redis-server postgresql chromium lint rules
+## test: vet, lint, the alert rules, the race-enabled test suite and a short
+## fuzz run of the spec parser; the tests skipped (a missing tool, no Railway
+## schema) are named at the end, one line per cause
+test: $(TOOLS) lint rules
 	$(GO) vet ./...
-	$(GO) test -race ./...
+	$(GO) test -race -json ./... | $(GO) run ./internal/testsum
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzLoad$$' $(FUZZGATE)
 
 ## lint: gofmt and staticcheck (pinned in go.mod as a tool); fails on any finding
@@ -59,64 +96,31 @@ rules: promtool
 	echo "promtool check rules $(RULES)"; promtool check rules $(RULES); \
 	echo "promtool test rules $(RULE_TESTS)"; promtool test rules $(RULE_TESTS)
 
-## promtool: install the prometheus package (for promtool) with apt-get when missing and root, else say how
-promtool:
-	@if command -v promtool >/dev/null 2>&1; then \
-		true; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing prometheus (for promtool, which checks and tests the alert rules)"; \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus; \
-		if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then \
-			echo "stopping the prometheus service the package started (only promtool is needed)"; \
-			systemctl disable --now prometheus; \
-		elif [ -x /etc/init.d/prometheus ] && /etc/init.d/prometheus status >/dev/null 2>&1; then \
-			echo "stopping the prometheus service the package started (only promtool is needed)"; \
-			/etc/init.d/prometheus stop; \
-		fi; \
-	else \
-		echo "promtool is not installed; the alert rule checks need it:"; \
-		echo "  Debian/Ubuntu: sudo apt-get install -y --no-install-recommends prometheus    macOS: brew install prometheus"; \
-	fi
-
-## redis-server: install redis-server with apt-get when missing and root, else say how
+## redis-server: the tests start real Redis processes
 redis-server:
-	@if command -v redis-server >/dev/null 2>&1; then \
-		true; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing redis-server (the tests start real Redis processes)"; \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; \
-	else \
-		echo "redis-server is not installed; the tests that start Redis need it:"; \
-		echo "  Debian/Ubuntu: sudo apt-get install -y redis-server    macOS: brew install redis"; \
-	fi
+	$(call need-binary,redis-server,redis-server,the tests that start Redis need it)
 
-## chromium: install Debian's chromium with apt-get when missing and root, else say how
+## postgresql: the tests start real PostgreSQL servers of their own (initdb, postgres)
+postgresql:
+	$(call need,ls /usr/lib/postgresql/*/bin/initdb,postgresql,the tests that start PostgreSQL need it)
+
+## chromium: the status page's tests drive a headless browser
 chromium:
-	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
-		true; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing chromium (the status page's tests drive a headless browser)"; \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
-	else \
-		echo "chromium is not installed; the status page's browser tests need it:"; \
-		echo "  Debian: sudo apt-get install -y chromium    Ubuntu: sudo snap install chromium    macOS: brew install --cask chromium"; \
+	$(call need-binary,chromium,chromium,the status page's browser tests need it)
+
+## promtool: the alert rules are checked and unit-tested with promtool (from
+## the prometheus package; the service the package may start is stopped)
+promtool:
+	$(call need-binary,promtool,prometheus,the alert rule checks need it)
+	@if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then \
+		$(SUDO)systemctl disable --now prometheus; \
+	elif [ -x /etc/init.d/prometheus ] && /etc/init.d/prometheus status >/dev/null 2>&1; then \
+		$(SUDO)/etc/init.d/prometheus stop; \
 	fi
 
 ## screenshots: regenerate docs/img/status-{healthy,rolledback,held}.png in headless Chromium
 screenshots: redis-server chromium
 	$(GO) test ./statuspage -run '^TestBrowserRollbackAndRollForward$$' -count=1 -update
-
-## postgresql: install PostgreSQL (initdb, postgres) with apt-get when missing and root, else say how
-postgresql:
-	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then \
-		true; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing postgresql (the tests start real PostgreSQL servers of their own)"; \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; \
-	else \
-		echo "PostgreSQL is not installed; the tests that start PostgreSQL need it:"; \
-		echo "  Debian/Ubuntu: sudo apt-get install -y postgresql    macOS: brew install postgresql"; \
-	fi
 
 ## fuzz: a longer fuzz run of the spec parser (FUZZTIME, default 5m)
 fuzz:

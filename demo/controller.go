@@ -48,6 +48,7 @@ func (s *sandbox) startController(ctx context.Context) error {
 	c, err := controller.New(controller.Options{
 		SpecPath: s.specPath, Spec: sp, Listener: ln, LookupEnv: s.lookupEnv,
 		Logger: s.opts.Logger, Version: s.opts.Version, Stdout: s.n,
+		Command: s.holder(), // the lock names the demo, not `reconciler run`
 		Build: func(ctx context.Context, o app.Options) (*app.App, error) {
 			o.Hooks = s.chainHooks(o.Hooks)
 			a, err := app.Build(ctx, o)
@@ -74,6 +75,15 @@ func (s *sandbox) startController(ctx context.Context) error {
 	s.ctrl = r
 	s.n.say("setup", "controller (the code of `reconciler run`) at %s: /status, /metrics", r.url)
 	return nil
+}
+
+// holder is how the demo's controller describes itself in the state lock,
+// which `apply` and the other commands quote when they find it taken.
+func (s *sandbox) holder() string {
+	if s.opts.Keep {
+		return "reconciler demo --keep"
+	}
+	return "reconciler demo"
 }
 
 // chainHooks adds the demo's observers after the controller's own hooks.

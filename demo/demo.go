@@ -41,6 +41,10 @@ type Options struct {
 	StepTimeout time.Duration
 	// Version is the build's version (the Railway client's User-Agent).
 	Version string
+	// Program is how the commands printed in Keep mode run the reconciler:
+	// "reconciler" (the default) when it is on PATH, else this binary's
+	// path, so that they run as printed.
+	Program string
 	// Now is the narration's clock; time.Now when nil.
 	Now func() time.Time
 	// OnPhase, when set, is called with every phase the controller enters
@@ -63,6 +67,9 @@ func (o *Options) defaults() {
 	}
 	if o.Version == "" {
 		o.Version = "dev"
+	}
+	if o.Program == "" {
+		o.Program = "reconciler"
 	}
 }
 

@@ -57,11 +57,12 @@ type Notifier struct {
 	log   *zap.Logger
 	scrub *scrubber
 
-	mu     sync.Mutex
-	closed bool
-	policy *policy
-	queue  []outgoing
-	wake   chan struct{}
+	mu       sync.Mutex
+	closed   bool
+	policy   *policy
+	queue    []outgoing
+	inflight int // messages taken off the queue and not yet delivered
+	wake     chan struct{}
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -167,6 +168,9 @@ func (n *Notifier) run() {
 			return
 		}
 		n.deliver(o)
+		n.mu.Lock()
+		n.inflight--
+		n.mu.Unlock()
 	}
 }
 
@@ -182,6 +186,7 @@ func (n *Notifier) next() (outgoing, bool) {
 		if len(n.queue) > 0 {
 			o := n.queue[0]
 			n.queue = n.queue[1:]
+			n.inflight++
 			n.mu.Unlock()
 			return o, true
 		}
@@ -229,7 +234,7 @@ func (n *Notifier) Close(ctx context.Context) error {
 	case <-n.done:
 	case <-ctx.Done():
 		n.mu.Lock()
-		left := len(n.queue)
+		left := len(n.queue) + n.inflight // the one being sent is abandoned too
 		n.mu.Unlock()
 		err = fmt.Errorf("closing notifier: %s not delivered: %w", plural(left, "notification"), ctx.Err())
 	}

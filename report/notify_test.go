@@ -349,8 +349,38 @@ func TestNotifierCloseGivesUpAtDeadline(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	err := n.Close(ctx)
-	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "1 notification not delivered") {
+	// One abandoned in flight, one never taken from the queue.
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "2 notifications not delivered") {
 		t.Errorf("Close: %v", err)
 	}
 	n.Notify(state.Event{At: flapStart, Type: state.EventHeld}) // after Close: ignored, no panic
+}
+
+// TestNotifierCloseCountsTheMessageInFlight: the one message being sent when
+// the deadline comes is not delivered, and Close says so (it said "0").
+func TestNotifierCloseCountsTheMessageInFlight(t *testing.T) {
+	arrived, unblock := make(chan struct{}, 8), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		select { // no answer until the test ends
+		case <-unblock:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(unblock)
+	sinks, _ := NewSinks([]spec.Sink{{Kind: spec.SinkWebhook, URL: spec.NewSecret(srv.URL + webhookPath)}},
+		SinkOptions{Logger: zaptest.NewLogger(t), Sleep: (&sleeps{}).sleep})
+	n := NewNotifier(NotifierOptions{Sinks: sinks.Webhooks(), Logger: zaptest.NewLogger(t), Sleep: newGate().sleep})
+	n.Notify(state.Event{At: flapStart, Type: state.EventRolledBack, Message: "roll back"})
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second): // a failure bound only
+		t.Fatal("the webhook got nothing")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := n.Close(ctx); err == nil || !strings.Contains(err.Error(), ": 1 notification not delivered") {
+		t.Errorf("Close: %v", err)
+	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -86,10 +87,13 @@ func Run(ctx context.Context, o Options) int {
 }
 
 // setup resolves the spec path and builds the logger; the root calls it once
-// before a command runs.
+// before a command runs. Its errors carry their exit code.
 func (app *App) setup(flags interface{ Changed(string) bool }) error {
 	app.File = app.file
-	if !flags.Changed("file") {
+	switch {
+	case flags.Changed("file") && app.file == "":
+		return WithExitCode(ExitInvalid, errors.New("the spec file path is empty: pass -f FILE or set RECONCILER_FILE"))
+	case !flags.Changed("file"):
 		if v, ok := app.LookupEnv("RECONCILER_FILE"); ok && v != "" {
 			app.File = v
 		}
@@ -100,7 +104,7 @@ func (app *App) setup(flags interface{ Changed(string) bool }) error {
 	}
 	log, err := newLogger(app.format(), app.logLevel.value, app.Stderr, app.Now)
 	if err != nil {
-		return fmt.Errorf("building the logger: %w", err)
+		return WithExitCode(ExitFailure, fmt.Errorf("building the logger: %w", err))
 	}
 	app.Logger = log
 	// go-redis logs every failed dial through its own global logger,

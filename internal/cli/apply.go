@@ -23,31 +23,35 @@ func newApplyCmd(a *App) *cobra.Command {
 		Long: `Observe, run one probe round, act, persist the state, and again while an
 addon creation or a deploy it started is in progress, up to --timeout: one
 apply on an empty project ends converged. --dry-run is plan with apply's
-output: nothing is written.
+output: nothing is written, and it exits as plan does.
 
-Exit 0 converged, 1 error or timeout, 3 invalid spec.`,
+Exit 0 converged (--dry-run: nothing to do), 1 error or timeout,
+2 changes pending (--dry-run only), 3 invalid spec.`,
+		Example: `  reconciler apply -f desired.yaml
+  reconciler apply -f desired.yaml --dry-run      # exit 2 when something would be done
+  reconciler apply -f desired.yaml --timeout 15m  # a slow first deploy`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if timeout <= 0 {
-				return &usageError{cmd: cmd, err: errors.New("--timeout must be positive")}
+			if err := positive(cmd, "--timeout", timeout); err != nil {
+				return err
 			}
 			sp, err := loadSpec(a)
 			if err != nil {
 				return err
 			}
 			if dryRun {
-				return applyDryRun(cmd.Context(), a, sp)
+				return applyDryRun(cmd.Context(), a, sp, timeout)
 			}
 			hooks := reconcile.Hooks{Event: func(e state.Event) {
 				fmt.Fprintf(a.Stdout, "%s  %-16s %s\n", e.At.UTC().Format(time.TimeOnly), e.Type, e.Message)
 			}}
-			built, err := buildApp(cmd.Context(), a, sp, app.StoreLocked, "reconciler apply", hooks)
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout) // the token check included
+			defer cancel()
+			built, err := buildApp(ctx, a, sp, app.StoreLocked, "reconciler apply", hooks)
 			if err != nil {
-				return err
+				return timedOut(ctx, timeout, err)
 			}
 			defer built.Close()
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
-			defer cancel()
 			res, err := built.Reconciler.Converge(ctx, reconcile.ConvergeOptions{})
 			if errors.Is(err, reconcile.ErrNotConverged) && ctx.Err() != nil {
 				return failure(fmt.Errorf("gave up after %s: %w", timeout, err))
@@ -59,20 +63,24 @@ Exit 0 converged, 1 error or timeout, 3 invalid spec.`,
 			return err
 		},
 	}
+	specFlag(a, cmd)
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would be done; change nothing")
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "give up after this long")
 	return cmd
 }
 
-// applyDryRun is plan with apply's output: nothing is written.
-func applyDryRun(ctx context.Context, a *App, sp *spec.Spec) error {
-	res, _, err := dryPass(ctx, a, sp)
+// applyDryRun is plan with apply's output: nothing is written, and the exit
+// code is plan's (2 when something would be done).
+func applyDryRun(ctx context.Context, a *App, sp *spec.Spec, timeout time.Duration) error {
+	res, _, err := dryPass(ctx, a, sp, timeout)
 	if err != nil {
 		return err
 	}
 	if err := writePlan(a.Stdout, "text", sp.Name, res, nil); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(a.Stdout, "dry run: nothing was applied")
-	return err
+	if _, err := fmt.Fprintln(a.Stdout, "dry run: nothing was applied"); err != nil {
+		return err
+	}
+	return planExit(res)
 }

@@ -7,11 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	_ "time/tzdata" // CRON_TZ in valid-full.yaml
 
+	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 )
@@ -112,11 +114,21 @@ func TestValidatePrintGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.code != ExitOK || got.stdout != string(want) || got.stderr != "" {
+	header := "# ../../spec/testdata/valid-full.yaml as the reconciler reads it: defaults applied, secrets masked (***).\n" +
+		"# For reading only: the masked values do not validate; edit the original.\n"
+	if got.code != ExitOK || got.stdout != header+string(want) || got.stderr != "" {
 		t.Errorf("got code %d, stderr %q, stdout:\n%s", got.code, got.stderr, got.stdout)
 	}
 	if strings.Contains(got.stdout, "s3cr3t") {
 		t.Error("--print leaks a secret")
+	}
+	// What the header and the help say: fed back, the masked values fail.
+	back := writeSpec(t, got.stdout)
+	if again := run(t, testEnv, "validate", "-f", back); again.code != ExitInvalid || !strings.Contains(again.stderr, "report.sinks[2].webhook") {
+		t.Errorf("the printed spec validates, yet its help says it does not: %+v", again)
+	}
+	if help := run(t, nil, "validate", "--help"); !strings.Contains(help.stdout, "not a spec to feed back") {
+		t.Errorf("validate --help does not say --print is for reading:\n%s", help.stdout)
 	}
 }
 
@@ -136,7 +148,13 @@ func TestUsageErrors(t *testing.T) {
 		msg   string
 	}{
 		{"unknown command", []string{"frobnicate"}, "reconciler <command> [flags]", `unknown command "frobnicate" for "reconciler"`},
-		{"no command", nil, "reconciler <command> [flags]", "a command is required"},
+		{"empty file flag", []string{"validate", "-f", ""}, "", "the spec file path is empty: pass -f FILE or set RECONCILER_FILE"},
+		{"file flag on a command without a spec", []string{"demo", "-f", "x.yaml"}, "reconciler demo [flags]", "unknown shorthand flag: 'f' in -f"},
+		{"bad listen address", []string{"run", "--listen", "notaport"}, "reconciler run [--listen ADDR] [flags]",
+			`--listen "notaport" is not an address: want HOST:PORT or :PORT, e.g. :8080 (address notaport: missing port in address)`},
+		{"bad listen port", []string{"run", "--listen", ":99999"}, "reconciler run [--listen ADDR] [flags]",
+			`--listen ":99999" is not an address: want HOST:PORT or :PORT, e.g. :8080 (address 99999: invalid port)`},
+		{"zero plan timeout", []string{"plan", "--timeout", "0s"}, "reconciler plan [flags]", "--timeout must be positive, e.g. 30s or 2m"},
 		{"unknown flag", []string{"validate", "--bogus"}, "reconciler validate [flags]", "unknown flag: --bogus"},
 		{"bad log format", []string{"--log-format", "xml", "validate"}, "reconciler validate [flags]", `invalid argument "xml" for "--log-format" flag: must be json or console`},
 		{"bad log level", []string{"version", "--log-level", "loud"}, "reconciler version [flags]", `invalid argument "loud" for "--log-level" flag: must be debug or info or warn or error`},
@@ -150,6 +168,12 @@ func TestUsageErrors(t *testing.T) {
 				t.Errorf("code %d, stdout %q", got.code, got.stdout)
 			}
 			lines := strings.Split(got.stderr, "\n")
+			if tt.usage == "" { // an input error without the usage line
+				if got.stderr != "error: "+tt.msg+"\n" {
+					t.Errorf("stderr:\n%s", got.stderr)
+				}
+				return
+			}
 			if len(lines) < 2 || lines[0] != "error: "+tt.msg || lines[1] != "usage: "+tt.usage {
 				t.Errorf("stderr:\n%s", got.stderr)
 			}
@@ -161,6 +185,84 @@ func TestHelp(t *testing.T) {
 	got := run(t, nil, "--help")
 	if got.code != ExitOK || !strings.Contains(got.stdout, "validate") || !strings.Contains(got.stdout, "--log-format") {
 		t.Errorf("got %+v", got)
+	}
+	// Bare `reconciler` prints the same help and exits 0.
+	if bare := run(t, nil); bare.code != ExitOK || bare.stdout != got.stdout || bare.stderr != "" {
+		t.Errorf("bare reconciler: %+v", bare)
+	}
+}
+
+// TestEveryCommandHasExamples: each command's help has an Examples section,
+// and every example line that runs reconciler names real commands and flags.
+func TestEveryCommandHasExamples(t *testing.T) {
+	root := newRoot(&App{})
+	cmds := append([]*cobra.Command{root}, root.Commands()...)
+	for _, c := range cmds {
+		if c.Hidden || c.Name() == "help" {
+			continue
+		}
+		got := run(t, nil, append(strings.Fields(strings.TrimPrefix(c.CommandPath(), "reconciler")), "--help")...)
+		if got.code != ExitOK || !strings.Contains(got.stdout, "\nExamples:\n") {
+			t.Errorf("%s --help has no Examples section:\n%s", c.CommandPath(), got.stdout)
+		}
+		for _, line := range strings.Split(c.Example, "\n") {
+			for _, args := range invocations(line, false) {
+				if err := checkInvocation(root, args); err != nil {
+					t.Errorf("%s example %q: %v", c.CommandPath(), strings.TrimSpace(line), err)
+				}
+			}
+		}
+	}
+}
+
+// TestFileFlagOnlyWhereASpecIsRead: -f/--file is in the help of exactly
+// the commands that read a spec.
+func TestFileFlagOnlyWhereASpecIsRead(t *testing.T) {
+	readers := []string{"validate", "plan", "apply", "status", "rollback", "rollforward", "report", "run"}
+	root := newRoot(&App{})
+	for _, c := range root.Commands() {
+		got := run(t, nil, c.Name(), "--help")
+		has := strings.Contains(got.stdout, "-f, --file string")
+		if want := slices.Contains(readers, c.Name()); has != want {
+			t.Errorf("%s --help shows -f: %v, want %v", c.Name(), has, want)
+		}
+	}
+	if got := run(t, nil, "--help"); strings.Contains(got.stdout, "--file") {
+		t.Errorf("the root's help shows --file:\n%s", got.stdout)
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	for shell, want := range map[string]string{
+		"bash": "complete -o default -F __start_reconciler reconciler", "zsh": "#compdef reconciler",
+		"fish": "complete -c reconciler", "powershell": "Register-ArgumentCompleter",
+	} {
+		got := run(t, nil, "completion", shell)
+		if got.code != ExitOK || !strings.Contains(got.stdout, want) || got.stderr != "" {
+			t.Errorf("completion %s: code %d, stderr %q, stdout lacks %q", shell, got.code, got.stderr, want)
+		}
+	}
+	if got := run(t, nil, "completion", "tcsh"); got.code != ExitInvalid {
+		t.Errorf("completion tcsh: %+v", got)
+	}
+	// The dynamic completion cobra's scripts call: commands, then -f's files.
+	got := run(t, nil, "__complete", "pl")
+	if got.code != ExitOK || !strings.HasPrefix(got.stdout, "plan\t") {
+		t.Errorf("__complete pl: %+v", got)
+	}
+	got = run(t, nil, "__complete", "plan", "-f", "")
+	if got.code != ExitOK || !strings.Contains(got.stdout, "yaml") {
+		t.Errorf("__complete plan -f: %+v", got)
+	}
+}
+
+func TestVersionFlag(t *testing.T) {
+	b := Build()
+	want := "reconciler " + b.Version + " (commit " + b.Commit + ", " + runtime.Version() + ")\n"
+	for _, flag := range []string{"--version", "-v"} {
+		if got := run(t, nil, flag); got.code != ExitOK || got.stdout != want {
+			t.Errorf("%s: %+v, want stdout %q", flag, got, want)
+		}
 	}
 }
 

@@ -4,6 +4,9 @@ package cli
 
 import (
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -25,8 +28,11 @@ did not happen in time (the message says which).
 
 With --keep everything stays up afterwards, and demo prints the addresses
 (/status, /metrics, the app's /v1/health, the simulated Railway endpoint),
-the spec file and the commands to try (validate, status, plan, report) until
-Ctrl-C (a second Ctrl-C exits at once).
+the spec file and the commands to try (validate, status, plan, report,
+rollback, rollforward, curl) until Ctrl-C (a second Ctrl-C exits at once).
+Each printed command runs as it is, from another terminal: it names the
+spec with -f and carries what it needs in an env prefix. Nothing is to be
+exported: the demo's token is a throwaway only its simulator accepts.
 
 The demo reads no credential from the environment: it registers a throwaway
 token in the simulator. Its logs (stderr) show errors only unless
@@ -39,7 +45,10 @@ func newDemoCmd(app *App) *cobra.Command {
 		Use:   "demo",
 		Short: "Run the sandbox: the real controller against a simulated Railway, narrated",
 		Long:  demoLong,
-		Args:  cobra.NoArgs,
+		Example: `  reconciler demo                        # the story, about 15 seconds
+  reconciler demo --keep                 # then keep it running and print what to try
+  reconciler demo --log-level info       # with the components' logs on stderr`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := demoLogger(app, cmd.Flags().Changed("log-level"))
 			if err != nil {
@@ -49,7 +58,7 @@ func newDemoCmd(app *App) *cobra.Command {
 			defer stopSignals()
 			err = demo.Run(cmd.Context(), demo.Options{
 				Out: app.Stdout, Logger: log, Keep: keep, EmbeddedRedis: embedded,
-				Version: Build().Version, Now: app.Now,
+				Version: Build().Version, Now: app.Now, Program: programName(),
 			})
 			if err != nil && cmd.Context().Err() != nil && !errors.Is(err, demo.ErrStuck) {
 				return WithExitCode(ExitFailure, errors.New("demo interrupted"))
@@ -60,6 +69,28 @@ func newDemoCmd(app *App) *cobra.Command {
 	cmd.Flags().BoolVar(&keep, "keep", false, "leave everything running after the story and print how to explore it (until Ctrl-C)")
 	cmd.Flags().BoolVar(&embedded, "embedded-redis", false, "use the embedded Go Redis even when redis-server is installed")
 	return cmd
+}
+
+// programName is how `demo --keep` tells the user to run this binary:
+// "reconciler" when that name on PATH is this binary (or this is not a
+// reconciler binary at all: a test), else this binary's absolute path (go
+// run's temporary build, or bin/reconciler), which runs from any terminal
+// while the demo lasts.
+func programName() string {
+	exe, err := os.Executable()
+	if err != nil || filepath.Base(exe) != "reconciler" {
+		return "reconciler"
+	}
+	if onPath, err := exec.LookPath("reconciler"); err == nil && sameFile(onPath, exe) {
+		return "reconciler"
+	}
+	return exe
+}
+
+func sameFile(a, b string) bool {
+	ia, erra := os.Stat(a)
+	ib, errb := os.Stat(b)
+	return erra == nil && errb == nil && os.SameFile(ia, ib)
 }
 
 // demoLogger is the process logger when --log-level was given (or a test

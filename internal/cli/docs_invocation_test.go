@@ -104,13 +104,16 @@ func placeholder(s string) bool {
 var commandRE = regexp.MustCompile(`^[a-z][a-z-]*$`)
 
 // checkInvocation checks args (what follows the program name) against the
-// command tree: global flags, then a command, then its flags. Positional
-// arguments are errors (no command takes one), placeholders are not.
+// command tree: a command (found first, since flags may come before it, as
+// the CLI accepts) and its subcommands, then every flag against that
+// command. Positional arguments are errors (no command takes one),
+// placeholders are not.
 func checkInvocation(root *cobra.Command, args []string) error {
-	cmd := root
+	cmd, path := commandOf(root, args)
 	for i := 0; i < len(args); i++ {
 		a := strings.TrimSuffix(strings.TrimPrefix(args[i], "["), "]")
 		switch {
+		case path[i]:
 		case a == "" || a == "..." || a == "-" || a == "--":
 		case strings.HasPrefix(a, "-"):
 			skip, err := checkFlag(root, cmd, a, args[i+1:])
@@ -126,14 +129,38 @@ func checkInvocation(root *cobra.Command, args []string) error {
 		case !commandRE.MatchString(a):
 			return nil // not one of our invocations (a path, a URL)
 		default:
-			sub, _, err := root.Find([]string{a})
-			if err != nil || sub == root {
-				return fmt.Errorf("no command %q", a)
-			}
-			cmd = sub
+			return fmt.Errorf("no command %q", a)
 		}
 	}
 	return nil
+}
+
+// commandOf finds the command args name: the first word that is a command
+// of the root, then its subcommands. path marks the words used.
+func commandOf(root *cobra.Command, args []string) (*cobra.Command, map[int]bool) {
+	cmd, path := root, map[int]bool{}
+	for i, a := range args {
+		if strings.HasPrefix(a, "-") || !commandRE.MatchString(a) {
+			continue
+		}
+		if i > 0 && strings.HasPrefix(args[i-1], "-") && !strings.Contains(args[i-1], "=") && takesValue(root, cmd, args[i-1]) {
+			continue // the value of a flag (--log-level debug)
+		}
+		if !hasSub(cmd, a) {
+			break
+		}
+		cmd, _, _ = cmd.Find([]string{a})
+		path[i] = true
+	}
+	return cmd, path
+}
+
+// takesValue reports whether the flag token tok takes a value; an unknown
+// flag is taken to.
+func takesValue(root, cmd *cobra.Command, tok string) bool {
+	name := strings.TrimLeft(tok, "-")
+	f := lookupFlag(root, cmd, name, !strings.HasPrefix(tok, "--"))
+	return f == nil || f.NoOptDefVal == ""
 }
 
 // checkFlag checks one flag token and returns how many following tokens
@@ -162,9 +189,14 @@ func checkFlag(root, cmd *cobra.Command, tok string, rest []string) (int, error)
 	return skip, nil
 }
 
-// lookupFlag finds a flag of cmd or a global one, by name or shorthand.
+// lookupFlag finds a flag of cmd, a global one, or one every command has
+// (--help, --version on the root), by name or shorthand.
 func lookupFlag(root, cmd *cobra.Command, name string, short bool) *pflag.Flag {
-	for _, fs := range []*pflag.FlagSet{cmd.Flags(), root.PersistentFlags()} {
+	sets := []*pflag.FlagSet{cmd.Flags(), cmd.InheritedFlags(), root.PersistentFlags()}
+	if cmd == root {
+		sets = append(sets, root.Flags())
+	}
+	for _, fs := range sets {
 		if short && len(name) == 1 {
 			if f := fs.ShorthandLookup(name); f != nil {
 				return f
@@ -174,4 +206,9 @@ func lookupFlag(root, cmd *cobra.Command, name string, short bool) *pflag.Flag {
 		}
 	}
 	return nil
+}
+
+// hasSub reports whether cmd has a subcommand named name (completion bash).
+func hasSub(cmd *cobra.Command, name string) bool {
+	return slices.ContainsFunc(cmd.Commands(), func(c *cobra.Command) bool { return c.Name() == name })
 }

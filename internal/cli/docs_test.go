@@ -63,12 +63,15 @@ func TestDocsExtractor(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	root := newRoot(&App{})
-	for _, bad := range [][]string{{"frobnicate"}, {"plan", "--bogus"}, {"plan", "--output", "yaml"}, {"status", "extra"}} {
+	for _, bad := range [][]string{{"frobnicate"}, {"plan", "--bogus"}, {"plan", "--output", "yaml"}, {"status", "extra"},
+		{"-f", "x.yaml", "demo"}, {"version", "-f", "x.yaml"}, {"completion", "tcsh"}, {"plan", "--version"}} {
 		if checkInvocation(root, bad) == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-	for _, ok := range [][]string{{"--log-level", "debug", "plan"}, {"COMMAND", "--help"}, {"<command>", "[flags]"}, {"run", "--listen", "ADDR]"}} {
+	for _, ok := range [][]string{{"--log-level", "debug", "plan"}, {"COMMAND", "--help"}, {"<command>", "[flags]"}, {"run", "--listen", "ADDR]"},
+		{"-f", "desired.yaml", "validate"}, {"--file", "x.yaml", "--log-level", "warn", "plan", "--output", "json"},
+		{"completion", "bash"}, {"--version"}, {"completion", "zsh", "--help"}} {
 		if err := checkInvocation(root, ok); err != nil {
 			t.Errorf("%q: %v", ok, err)
 		}

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
 )
 
 // enumValue is a string flag restricted to a fixed set of values, so that a
@@ -28,3 +31,11 @@ func (e *enumValue) Set(v string) error {
 }
 
 func (e *enumValue) Type() string { return strings.Join(e.allowed, "|") }
+
+// positive checks a duration flag: zero or less is a usage error.
+func positive(cmd *cobra.Command, name string, d time.Duration) error {
+	if d <= 0 {
+		return &usageError{cmd: cmd, err: fmt.Errorf("%s must be positive, e.g. 30s or 2m", name)}
+	}
+	return nil
+}

@@ -2,30 +2,45 @@ package cli
 
 import (
 	"cmp"
-	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/smartlic/reconciler/report"
 	"github.com/smartlic/reconciler/spec"
-	"github.com/smartlic/reconciler/state"
 )
 
 func newReportCmd(a *App) *cobra.Command {
 	format := newEnum("", "markdown", "json")
 	var out string
+	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "report",
 		Short: "Write one drift report now",
 		Long: `Observe Railway and Redis once (writing nothing to Railway or the state),
 build a drift report from the persisted state and that observation, and send
-it to report.sinks in report.format. --format overrides the format; --out
-PATH writes the report to PATH instead of the sinks (--out - : stdout).
+it to report.sinks in report.format. --format overrides the format.
+
+--out PATH writes the report to PATH instead of the sinks, without
+clobbering what PATH is: - is stdout; a device or a FIFO (/dev/stdout,
+/dev/null) is written through; a symlink is followed and its target gets the
+report; a regular file is replaced atomically, keeping its mode. A
+directory or a read-only file (no write bit, even for root) is refused
+with exit 3, before Railway is read.
+
+--timeout bounds the observation, Railway's retries included (default 30s);
+the sinks' deliveries are bounded by their own retries.
 
 Exit 0 no drift, 2 drift, 1 error (Railway unreadable, a sink failed),
-3 invalid spec.`,
+3 invalid spec or --out.`,
+		Example: `  reconciler report -f desired.yaml                       # to the spec's sinks
+  reconciler report -f desired.yaml --out -               # to stdout only
+  reconciler report -f desired.yaml --format json --out drift.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := positive(cmd, "--timeout", timeout); err != nil {
+				return err
+			}
 			sp, err := loadSpec(a)
 			if err != nil {
 				return err
@@ -34,12 +49,20 @@ Exit 0 no drift, 2 drift, 1 error (Railway unreadable, a sink failed),
 			if err != nil {
 				return WithExitCode(ExitInvalid, err)
 			}
-			_, st, err := dryPass(cmd.Context(), a, sp)
+			var dest *outTarget
+			if out != "" {
+				t, err := checkOut(out)
+				if err != nil {
+					return err
+				}
+				dest = &t
+			}
+			_, st, err := dryPass(cmd.Context(), a, sp, timeout)
 			if err != nil {
 				return err
 			}
 			r := report.Build(report.Input{Spec: sp, State: st, Now: a.Now()})
-			if err := writeReport(cmd, a, sp.Report.Sinks, r, f, out); err != nil {
+			if err := writeReport(cmd, a, sp.Report.Sinks, r, f, dest); err != nil {
 				return failure(err)
 			}
 			if !r.Clean() {
@@ -48,13 +71,16 @@ Exit 0 no drift, 2 drift, 1 error (Railway unreadable, a sink failed),
 			return nil
 		},
 	}
+	specFlag(a, cmd)
 	cmd.Flags().Var(format, "format", "report format (default: the spec's report.format)")
-	cmd.Flags().StringVar(&out, "out", "", "write the report to this file instead of the sinks (- for stdout)")
+	cmd.Flags().StringVar(&out, "out", "", "write the report to this path instead of the sinks (- for stdout)")
+	cmd.Flags().DurationVar(&timeout, "timeout", defaultOneShotTimeout, "give up reading Railway after this long, retries included")
 	return cmd
 }
 
-func writeReport(cmd *cobra.Command, a *App, sinks []spec.Sink, r *report.Report, f report.Format, out string) error {
-	if out == "" {
+// writeReport sends r to the spec's sinks, or to dest when --out was given.
+func writeReport(cmd *cobra.Command, a *App, sinks []spec.Sink, r *report.Report, f report.Format, dest *outTarget) error {
+	if dest == nil {
 		s, err := report.NewSinks(sinks, report.SinkOptions{Stdout: a.Stdout, Logger: a.Logger, Now: a.Now})
 		if err != nil {
 			return err
@@ -65,12 +91,5 @@ func writeReport(cmd *cobra.Command, a *App, sinks []spec.Sink, r *report.Report
 	if err != nil {
 		return err
 	}
-	if out == "-" {
-		_, err = a.Stdout.Write(b)
-		return err
-	}
-	if err := state.WriteFileAtomic(out, b, 0o644); err != nil {
-		return fmt.Errorf("writing the report: %w", err)
-	}
-	return nil
+	return dest.write(b, a.Stdout)
 }

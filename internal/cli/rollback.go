@@ -26,6 +26,8 @@ until someone runs rollforward. When ` + "`reconciler run`" + ` holds the state,
 command is handed to it through its control socket.
 
 Exit 0 done, 1 failed.`,
+		Example: `  reconciler rollback -f desired.yaml --reason "redis maintenance, INC-1234"
+  cd /data && reconciler rollback --reason "redis maintenance"   # in the Railway service (railway ssh)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if strings.TrimSpace(reason) == "" {
@@ -34,24 +36,31 @@ Exit 0 done, 1 failed.`,
 			return manual(cmd.Context(), a, "rollback", reason)
 		},
 	}
+	specFlag(a, cmd)
 	cmd.Flags().StringVar(&reason, "reason", "", "why (recorded in the state, the events and the notifications)")
 	return cmd
 }
 
 func newRollforwardCmd(a *App) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "rollforward",
 		Short: "Clear a hold, restore the declared variables and redeploy",
 		Long: `Leave Held (or RolledBack): restore the declared variables on every
 consumer and deploy each once. When ` + "`reconciler run`" + ` holds the state, the
 command is handed to it through its control socket.
 
-Exit 0 done, 1 failed (including: nothing to roll forward).`,
+With nothing rolled back there is nothing to do: it says so and exits 0.
+
+Exit 0 done (or nothing to do), 1 failed.`,
+		Example: `  reconciler rollforward -f desired.yaml
+  cd /data && reconciler rollforward   # in the Railway service (railway ssh)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return manual(cmd.Context(), a, "rollforward", "")
 		},
 	}
+	specFlag(a, cmd)
+	return cmd
 }
 
 // manual carries out a rollback or rollforward: through the running
@@ -69,12 +78,7 @@ func manual(ctx context.Context, a *App, action, reason string) error {
 	if h, held, err := files.Holder(ctx, sp.Name); err != nil {
 		return failure(err)
 	} else if held {
-		sock := controller.ControlSocketPath(sp.State.Path)
-		if err := controller.SendControl(ctx, sock, action, reason); err != nil {
-			return failure(fmt.Errorf("%s through the running controller (%s): %w", action, h, err))
-		}
-		_, err := fmt.Fprintf(a.Stdout, "%s done by the running controller (%s)\n", action, h)
-		return err
+		return viaController(ctx, a, h, controller.ControlSocketPath(sp.State.Path), action, reason)
 	}
 	built, err := buildApp(ctx, a, sp, app.StoreLocked, "reconciler "+action, reconcile.Hooks{})
 	if err != nil {
@@ -82,6 +86,19 @@ func manual(ctx context.Context, a *App, action, reason string) error {
 	}
 	defer built.Close()
 	return manualHere(ctx, a, built.Reconciler, action, reason)
+}
+
+// viaController hands the action to the controller holding the state.
+func viaController(ctx context.Context, a *App, h state.Holder, sock, action, reason string) error {
+	err := controller.SendControl(ctx, sock, action, reason)
+	if errors.Is(err, reconcile.ErrNothingToRollForward) {
+		return nothingToRollForward(a, err)
+	}
+	if err != nil {
+		return failure(fmt.Errorf("%s through the running controller (%s): %w", action, h, err))
+	}
+	_, err = fmt.Fprintf(a.Stdout, "%s done by the running controller (%s)\n", action, h)
+	return err
 }
 
 func manualHere(ctx context.Context, a *App, rec *reconcile.Reconciler, action, reason string) error {
@@ -95,6 +112,9 @@ func manualHere(ctx context.Context, a *App, rec *reconcile.Reconciler, action, 
 	} else {
 		err = rec.RollForward(ctx)
 	}
+	if errors.Is(err, reconcile.ErrNothingToRollForward) {
+		return nothingToRollForward(a, fmt.Errorf("%w (phase %s)", err, rec.State().Phase))
+	}
 	if err != nil {
 		return failure(err)
 	}
@@ -105,6 +125,13 @@ func manualHere(ctx context.Context, a *App, rec *reconcile.Reconciler, action, 
 	}
 	_, err = fmt.Fprintf(a.Stdout, "%s: %s; phase %s\n", action, lastEvent(st), st.Phase)
 	return err
+}
+
+// nothingToRollForward is rollforward's answer when nothing is rolled
+// back: a no-op, exit 0, said on stdout.
+func nothingToRollForward(a *App, err error) error {
+	_, werr := fmt.Fprintf(a.Stdout, "rollforward: %v; nothing done\n", err)
+	return werr
 }
 
 func lastEvent(st *state.State) string {

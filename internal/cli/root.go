@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"errors"
+	"fmt"
 
 	"github.com/spf13/cobra"
 )
@@ -32,19 +32,26 @@ Exit codes: 0 ok, 1 something outside failed (network, auth, API),
 
 Environment: RAILWAY_API_TOKEN (or RAILWAY_TOKEN), RECONCILER_FILE.`
 
+const rootExample = `  reconciler demo                      # the whole story against a simulated Railway, offline
+  reconciler validate -f desired.yaml  # check a spec
+  reconciler plan -f desired.yaml      # what would change, and why (exit 2: changes pending)
+  reconciler completion bash > /etc/bash_completion.d/reconciler`
+
 // newRoot builds the command tree with the global flags.
 func newRoot(app *App) *cobra.Command {
+	b := Build()
 	root := &cobra.Command{
 		Use:           "reconciler <command> [flags]",
 		Short:         "Reconcile a Redis addon on Railway with its declared state",
 		Long:          rootLong,
+		Example:       rootExample,
+		Version:       b.Version,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return &usageError{cmd: cmd, err: errors.New("a command is required")}
-		},
+		// Bare `reconciler` prints the help and exits 0, as git and kubectl do.
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetVersionTemplate(fmt.Sprintf("reconciler %s (commit %s, %s)\n", b.Version, b.Commit, b.GoVersion))
 	root.SetOut(app.Stdout)
 	root.SetErr(app.Stderr)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
@@ -54,7 +61,6 @@ func newRoot(app *App) *cobra.Command {
 	app.logFormat = newEnum("", "json", "console")
 	app.logLevel = newEnum("info", "debug", "info", "warn", "error")
 	pf := root.PersistentFlags()
-	pf.StringVarP(&app.file, "file", "f", "desired.yaml", "the spec file (env RECONCILER_FILE)")
 	pf.Var(app.logFormat, "log-format", "log format (default console on a terminal, json otherwise)")
 	pf.Var(app.logLevel, "log-level", "log level")
 
@@ -63,7 +69,49 @@ func newRoot(app *App) *cobra.Command {
 		app.wrap(cmd)
 		root.AddCommand(cmd)
 	}
+	addCompletion(app, root)
+	root.InitDefaultHelpFlag()
+	root.InitDefaultVersionFlag() // now, not at Execute: the docs tests look flags up
+	for _, c := range root.Commands() {
+		if c.Example == "" {
+			c.Example = fallbackExamples[c.Name()]
+		}
+	}
 	return root
+}
+
+// fallbackExamples are the examples of commands whose files give none.
+var fallbackExamples = map[string]string{
+	"version": "  reconciler version\n  reconciler --version",
+	"schema":  "  reconciler schema > reconciler.schema.json",
+}
+
+// specFlag gives cmd the -f/--file flag: every command that reads a spec
+// calls it (and only those, so that help shows -f where it matters).
+// RECONCILER_FILE stands in when the flag is not given (see setup).
+func specFlag(app *App, cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&app.file, "file", "f", "desired.yaml", "the spec file (env RECONCILER_FILE)")
+	_ = cmd.MarkFlagFilename("file", "yaml", "yml") // cannot fail: the flag was just added
+}
+
+// addCompletion adds cobra's `completion` command (bash, zsh, fish,
+// powershell), with examples.
+func addCompletion(app *App, root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Example = `  source <(reconciler completion bash)               # this bash session
+  reconciler completion bash > /etc/bash_completion.d/reconciler
+  reconciler completion zsh > "${fpath[1]}/_reconciler"
+  reconciler completion fish > ~/.config/fish/completions/reconciler.fish
+  reconciler completion powershell | Out-String | Invoke-Expression`
+		// Without a RunE cobra prints the help and exits 0 for any
+		// argument; with it, an unknown shell is a usage error (exit 3).
+		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		app.wrap(c)
+	}
 }
 
 // wrap makes cmd and its subcommands record that they ran and set up the
@@ -73,7 +121,7 @@ func (app *App) wrap(cmd *cobra.Command) {
 		cmd.RunE = func(c *cobra.Command, args []string) error {
 			app.ran = true
 			if err := app.setup(c.Flags()); err != nil {
-				return WithExitCode(ExitFailure, err)
+				return err
 			}
 			return run(c, args)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -33,7 +34,8 @@ SIGTERM or SIGINT: finish the action in flight, persist the state, exit 0
 within 10 s; a second signal exits at once with 1.
 
 Exit 0 after a clean shutdown, 1 fatal (the state is locked by another
-process, the token is rejected, the address is taken), 3 invalid spec.`
+process, the token is rejected, the address is taken), 3 invalid spec or
+--listen.`
 
 // newRunCmd is `reconciler run [--listen ADDR]`.
 func newRunCmd(app *App) *cobra.Command {
@@ -42,8 +44,16 @@ func newRunCmd(app *App) *cobra.Command {
 		Use:   "run [--listen ADDR]",
 		Short: "Run the long-running controller",
 		Long:  runLong,
-		Args:  cobra.NoArgs,
+		Example: `  reconciler run -f desired.yaml
+  reconciler run -f desired.yaml --listen 127.0.0.1:9090
+  PORT=8081 reconciler run -f desired.yaml        # :8081, as on Railway`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("listen") {
+				if err := checkListen(listen); err != nil {
+					return &usageError{cmd: cmd, err: err}
+				}
+			}
 			sp, err := loadSpec(app) // exit 3 on a bad spec
 			if err != nil {
 				return err
@@ -51,8 +61,22 @@ func newRunCmd(app *App) *cobra.Command {
 			return runController(cmd.Context(), app, sp, listen)
 		},
 	}
+	specFlag(app, cmd)
 	cmd.Flags().StringVar(&listen, "listen", "", "HTTP listen address (default server.listen, else :$PORT, else :8080)")
 	return cmd
+}
+
+// checkListen checks a listen address (HOST:PORT, :PORT) before anything
+// starts, so that a typo exits 3 instead of failing at bind time.
+func checkListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = net.LookupPort("tcp", port)
+	}
+	if err != nil {
+		return fmt.Errorf("--listen %q is not an address: want HOST:PORT or :PORT, e.g. :8080 (%w)", addr, err)
+	}
+	return nil
 }
 
 // runController runs the controller until ctx ends (SIGTERM/SIGINT, see

@@ -10,7 +10,7 @@ import (
 // (issue 18 item 7), not ": cannot read the spec".
 func TestEmptySpecPath(t *testing.T) {
 	got := run(t, testEnv, "validate", "-f", "")
-	want := "the spec file path is empty: pass -f FILE or set RECONCILER_FILE\n"
+	want := "error: the spec file path is empty: pass -f FILE or set RECONCILER_FILE\n"
 	if got.code != ExitInvalid || got.stderr != want {
 		t.Errorf("got %+v, want exit 3 and %q", got, want)
 	}

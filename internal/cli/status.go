@@ -29,35 +29,40 @@ recent events) from the state file alone: no Railway access, no token. The
 file is --state, else the spec's state.path. --output json prints the status
 document of /status.
 
-Exit 0, or 1 when there is no state yet.`,
+A state whose phase this build does not know, or (when the spec is read)
+that belongs to another spec's name, is refused rather than shown.
+
+Exit 0, or 1 when there is no state yet or it cannot be shown.`,
+		Example: `  reconciler status -f desired.yaml
+  reconciler status --state /data/.reconciler/state.json --output json | jq .phase`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var st *state.State
-			var err error
-			if path == "" {
+			name := ""
+			if path == "" || cmd.Flags().Changed("file") {
 				sp, err := loadSpec(a)
 				if err != nil {
 					return err
 				}
-				if sp.State.UsesPostgres() {
+				name = sp.Name
+				if sp.State.UsesPostgres() && path == "" {
 					st, err := loadShared(cmd.Context(), a, sp)
 					if err != nil {
 						return failure(err)
 					}
 					return printStatus(a, st, output.value)
 				}
-				path = sp.State.Path
+				if path == "" {
+					path = sp.State.Path
+				}
 			}
-			st, err = state.Read(path)
-			if errors.Is(err, state.ErrNoState) {
-				return failure(fmt.Errorf("no state at %s: nothing has been applied yet (run `reconciler apply` or `reconciler run`)", path))
-			}
+			st, err := readStatus(path, name)
 			if err != nil {
-				return failure(err)
+				return err
 			}
 			return printStatus(a, st, output.value)
 		},
 	}
+	specFlag(a, cmd)
 	cmd.Flags().Var(output, "output", "output format")
 	cmd.Flags().StringVar(&path, "state", "", "the state file (default: the spec's state.path)")
 	return cmd
@@ -72,6 +77,24 @@ func printStatus(a *App, st *state.State, output string) error {
 		return enc.Encode(doc)
 	}
 	return writeStatus(a.Stdout, doc, a.Now())
+
+}
+
+// readStatus reads the state at path for status, refusing one that this
+// build cannot show truthfully: an unknown phase (state.Read refuses it as
+// not a reconciler state), or the state of another spec (name, when not
+// "", is the spec's). Errors exit 1.
+func readStatus(path, name string) (*state.State, error) {
+	st, err := state.Read(path)
+	switch {
+	case errors.Is(err, state.ErrNoState):
+		return nil, failure(fmt.Errorf("no state at %s: nothing has been applied yet (run `reconciler apply` or `reconciler run`)", path))
+	case err != nil:
+		return nil, failure(err)
+	case name != "" && st.Name != name:
+		return nil, failure(fmt.Errorf("state %s belongs to %q, not to this spec's %q: check -f and state.path", path, st.Name, name))
+	}
+	return st, nil
 }
 
 // writeStatus prints the status document for a person.

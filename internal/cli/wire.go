@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/smartlic/reconciler/internal/app"
 	"github.com/smartlic/reconciler/reconcile"
@@ -33,20 +34,36 @@ func buildApp(ctx context.Context, a *App, sp *spec.Spec, mode app.StoreMode, ho
 }
 
 // dryPass is the work plan, report and apply --dry-run share: one pass
-// with a probe round that writes nothing, to Railway or to the state file.
-// It returns the pass and the state it left in memory, whose LastProbe is
-// that round. Errors exit 1.
-func dryPass(ctx context.Context, a *App, sp *spec.Spec) (*reconcile.Result, *state.State, error) {
+// with a probe round that writes nothing, to Railway or to the state file,
+// all of it (the access check, Railway's retries, the round) within
+// timeout. It returns the pass and the state it left in memory, whose
+// LastProbe is that round. Errors exit 1.
+func dryPass(ctx context.Context, a *App, sp *spec.Spec, timeout time.Duration) (*reconcile.Result, *state.State, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	built, err := buildApp(ctx, a, sp, app.StoreReadOnly, "", reconcile.Hooks{}) // no lock, so no holder
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, timedOut(ctx, timeout, err)
 	}
 	defer built.Close()
 	res := built.Reconciler.Pass(ctx, reconcile.PassOptions{Probe: true, DryRun: true})
 	if res.Err != nil {
-		return nil, nil, failure(res.Err)
+		return nil, nil, timedOut(ctx, timeout, failure(res.Err))
+	}
+	if ctx.Err() != nil {
+		// The round was cut short: what it found is not a verdict.
+		return nil, nil, timedOut(ctx, timeout, failure(ctx.Err()))
 	}
 	return res, built.Reconciler.State(), nil
+}
+
+// timedOut says that the command's --timeout ran out, when it did, in
+// front of err (which keeps its exit code).
+func timedOut(ctx context.Context, timeout time.Duration, err error) error {
+	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return err
+	}
+	return failure(fmt.Errorf("gave up after %s (--timeout): %w", timeout, err))
 }
 
 // failure wraps an outside failure (Railway, network) as exit 1.

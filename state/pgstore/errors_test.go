@@ -25,7 +25,7 @@ func closedPort(t *testing.T) int {
 	return port
 }
 
-func openErr(t *testing.T, dsn string, o pgstore.Options) (error, time.Duration) {
+func openErr(t *testing.T, dsn string, o pgstore.Options) (time.Duration, error) {
 	t.Helper()
 	begin := time.Now()
 	s, err := pgstore.Open(t.Context(), dsn, o)
@@ -40,12 +40,12 @@ func openErr(t *testing.T, dsn string, o pgstore.Options) (error, time.Duration)
 		t.Fatalf("the error spans lines: %q", err)
 	}
 	t.Logf("%v (%v)", err, time.Since(begin).Round(time.Millisecond))
-	return err, time.Since(begin)
+	return time.Since(begin), err
 }
 
 func TestOpenRefusedConnection(t *testing.T) {
 	port := closedPort(t)
-	err, _ := openErr(t, fmt.Sprintf("postgres://app:%s@127.0.0.1:%d/db", secret, port), pgstore.Options{})
+	_, err := openErr(t, fmt.Sprintf("postgres://app:%s@127.0.0.1:%d/db", secret, port), pgstore.Options{})
 	want := fmt.Sprintf("connecting to postgres at 127.0.0.1:%d as app: connection refused", port)
 	if err.Error() != want {
 		t.Fatalf("got %q, want %q", err, want)
@@ -55,7 +55,7 @@ func TestOpenRefusedConnection(t *testing.T) {
 func TestOpenWrongPassword(t *testing.T) {
 	srv := pg.Server(t)
 	dsn := fmt.Sprintf("postgres://postgres:%s@%s/postgres?sslmode=disable", url.QueryEscape(secret), srv.Addr())
-	err, _ := openErr(t, dsn, pgstore.Options{})
+	_, err := openErr(t, dsn, pgstore.Options{})
 	if !strings.HasPrefix(err.Error(), "connecting to postgres at "+srv.Addr()+" as postgres: password authentication failed") {
 		t.Fatalf("got %q", err)
 	}
@@ -66,7 +66,7 @@ func TestOpenWrongPassword(t *testing.T) {
 
 func TestOpenUnknownDatabase(t *testing.T) {
 	srv := pg.Server(t)
-	err, _ := openErr(t, srv.DSN("nosuchdb"), pgstore.Options{})
+	_, err := openErr(t, srv.DSN("nosuchdb"), pgstore.Options{})
 	if !strings.Contains(err.Error(), `database "nosuchdb" does not exist`) || strings.Contains(err.Error(), srv.Password()) {
 		t.Fatalf("got %q", err)
 	}
@@ -78,7 +78,7 @@ func TestOpenBadURL(t *testing.T) {
 		"postgres://app:" + secret + "@[::1/db",
 		"host=127.0.0.1 password=" + secret + " port=x",
 	} {
-		err, _ := openErr(t, dsn, pgstore.Options{})
+		_, err := openErr(t, dsn, pgstore.Options{})
 		if !strings.HasPrefix(err.Error(), "invalid postgres URL") {
 			t.Errorf("got %q", err)
 		}
@@ -103,7 +103,7 @@ func TestOpenUnresponsiveIsFast(t *testing.T) {
 		}
 	}()
 	dsn := fmt.Sprintf("postgres://app:%s@%s/db?sslmode=disable", secret, l.Addr())
-	err, took := openErr(t, dsn, pgstore.Options{ConnectTimeout: 500 * time.Millisecond})
+	took, err := openErr(t, dsn, pgstore.Options{ConnectTimeout: 500 * time.Millisecond})
 	if !strings.HasSuffix(err.Error(), "no answer within 500ms") || took > 5*time.Second {
 		t.Fatalf("got %q after %v", err, took)
 	}
