@@ -76,31 +76,31 @@ func listenControl(path string) (net.Listener, error) {
 // startControl serves the control socket of term t, beside the state
 // file; failing to is not fatal (the controller still reconciles), and is
 // logged.
-func (c *Controller) startControl(t *term) *controlServer {
-	path := ControlSocketPath(c.Spec().State.Path)
+func (u *unit) startControl(t *term) *controlServer {
+	path := ControlSocketPath(u.Spec().State.Path)
 	if len(path) > maxSocketPath {
-		c.log.Warn("control socket disabled: its path is too long; rollback and rollforward cannot reach this process",
+		u.log.Warn("control socket disabled: its path is too long; rollback and rollforward cannot reach this process",
 			zap.String("path", path))
 		return nil
 	}
 	ln, err := listenControl(path)
 	if err != nil {
-		c.log.Warn("control socket disabled; rollback and rollforward cannot reach this process", zap.Error(err))
+		u.log.Warn("control socket disabled; rollback and rollforward cannot reach this process", zap.Error(err))
 		return nil
 	}
-	c.log.Debug("control socket listening", zap.String("path", path))
-	return c.serveControl(t.ctx, ln, path)
+	u.log.Debug("control socket listening", zap.String("path", path))
+	return u.serveControl(t.ctx, ln, path)
 }
 
 // serveControl starts the control API on ln; actions run under ctx (not the
 // request's), so a client that goes away does not cut a write in half.
-func (c *Controller) serveControl(ctx context.Context, ln net.Listener, path string) *controlServer {
+func (u *unit) serveControl(ctx context.Context, ln net.Listener, path string) *controlServer {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /"+ActionRollback, func(w http.ResponseWriter, r *http.Request) {
-		c.handleControl(ctx, w, r, ActionRollback)
+		u.handleControl(ctx, w, r, ActionRollback)
 	})
 	mux.HandleFunc("POST /"+ActionRollForward, func(w http.ResponseWriter, r *http.Request) {
-		c.handleControl(ctx, w, r, ActionRollForward)
+		u.handleControl(ctx, w, r, ActionRollForward)
 	})
 	cs := &controlServer{path: path, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}}
 	go func() { _ = cs.srv.Serve(ln) }() // returns http.ErrServerClosed at shutdown
@@ -114,13 +114,13 @@ func (cs *controlServer) shutdown(ctx context.Context) {
 	_ = os.Remove(cs.path)
 }
 
-func (c *Controller) handleControl(ctx context.Context, w http.ResponseWriter, r *http.Request, action string) {
+func (u *unit) handleControl(ctx context.Context, w http.ResponseWriter, r *http.Request, action string) {
 	var req ControlRequest
 	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
 		writeControl(w, http.StatusBadRequest, ControlResponse{Error: "invalid request body: " + err.Error()})
 		return
 	}
-	t := c.currentTerm()
+	t := u.currentTerm()
 	if t == nil {
 		writeControl(w, http.StatusServiceUnavailable, ControlResponse{Error: "this process does not lead the unit (standby)"})
 		return
@@ -136,10 +136,10 @@ func (c *Controller) handleControl(ctx context.Context, w http.ResponseWriter, r
 			writeControl(w, http.StatusBadRequest, ControlResponse{Error: "a rollback needs a reason"})
 			return
 		}
-		c.log.Info("manual rollback requested", zap.String("reason", reason))
+		u.log.Info("manual rollback requested", zap.String("reason", reason))
 		err = rec.Rollback(ctx, reason)
 	case ActionRollForward:
-		c.log.Info("manual roll forward requested")
+		u.log.Info("manual roll forward requested")
 		err = rec.RollForward(ctx)
 	}
 	resp := ControlResponse{Phase: string(rec.Status().Phase)}

@@ -13,57 +13,60 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/smartlic/reconciler/internal/app"
-	"github.com/smartlic/reconciler/probes"
 	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/reconcile"
-	"github.com/smartlic/reconciler/report"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
-	"github.com/smartlic/reconciler/statuspage"
 )
 
 // Holder is how `run` describes itself in the state lock.
 const Holder = "reconciler run"
 
-// retryStart is how long a unit waits before trying again to lead after
-// it could not start (its state could not be loaded).
-const retryStart = 10 * time.Second
+// fleetName is the name label of the process's series in a fleet run.
+const fleetName = "fleet"
 
-// Controller runs one unit on its schedules until Run's context ends: a
-// standby until it holds the unit's lease, a leader until it loses it.
-// Build it with New; Run it once.
+// Controller runs units — one spec in one environment each — on their
+// schedules until Run's context ends: one unit for a single spec, or a
+// fleet (several specs, a directory of them, or a spec that generates a
+// unit per environment). Each unit is a standby until this process holds
+// its lease, and leads until it loses it. Build it with New; Run it once.
 type Controller struct {
 	opts      Options
 	log       *zap.Logger
 	m         *metrics
+	fleet     bool
+	anchor    time.Time // the grid every unit's schedules fire on
 	started   atomic.Bool
 	reloadReq chan struct{}
+	fatalErr  chan error
 
-	// observed: one Railway observation succeeded in this process (/readyz
-	// stays ready after a later failure; why the last one failed is in the
-	// reconciler's state).
-	observed atomic.Bool
+	infra infra
 
 	mu       sync.Mutex
-	sp       *spec.Spec // the spec running: the last valid one
-	specErrs []string   // the problems of the last rejected reload, nil when valid
-	app      *app.App   // nil while starting
-	term     *term      // the leadership term in progress; nil while standby
+	specs    []*spec.Spec  // the valid specs in use
+	invalid  []InvalidFile // fleet: the files that failed to load
+	specErrs []string      // single spec: the problems of the last rejected reload
+	units    map[string]*unit
+	envs     map[string][]string // generator projects' environment names
 	stopping bool
-
-	// history feeds the status page's charts and timeline (memory only).
-	history *statuspage.History
-
-	// shared is what a standby serves, read from the shared state.
-	shared atomic.Pointer[shared]
-
-	sinks    atomic.Pointer[report.Sinks]
-	notifier atomic.Pointer[report.Notifier]
+	runCtx   context.Context // units run under it
+	shard    *shard          // the units' assignment to replicas (PostgreSQL fleet)
 }
+
+// infra is what the units share: one Railway client (one budget per
+// token) and, with PostgreSQL, one store (one pool, the locker, the
+// mailbox).
+type infra struct {
+	client *railway.Client
+	store  *app.Store
+}
+
+// observer returns the Railway the reconciler of a unit of sp calls; nil:
+// the client itself.
+func (i infra) observer(*spec.Spec) reconcile.Railway { return nil }
 
 // session is what one Run owns and releases at shutdown.
 type session struct {
-	app     *app.App
 	http    *http.Server
 	watcher *fsnotify.Watcher
 }
@@ -73,20 +76,40 @@ func New(opts Options) (*Controller, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	c := &Controller{opts: opts, log: opts.Logger.Named("controller"), sp: opts.Spec, reloadReq: make(chan struct{}, 1),
-		history: &statuspage.History{}}
-	c.m = newMetrics(opts.Spec.Name, metricSources{railway: c.railwayStats, backendUp: c.backendUp})
-	c.m.buildInfo(opts.Spec.Name, opts.Version, opts.Commit)
-	c.m.initChecks(opts.Spec)
-	c.m.setRailwayBudget(opts.Spec.Railway.MaxRequestsPerHour)
+	c := &Controller{opts: opts, log: opts.Logger.Named("controller"), reloadReq: make(chan struct{}, 1),
+		fatalErr: make(chan error, 1), units: map[string]*unit{}, envs: map[string][]string{}}
+	c.specs = []*spec.Spec{opts.Spec}
+	if opts.Set != nil {
+		c.fleet = true
+		c.specs, c.invalid = opts.Set.Specs, opts.Set.Invalid
+	}
+	if opts.Spec.Railway.Generated() {
+		c.fleet = true
+	}
+	name := opts.Spec.Name
+	if c.fleet {
+		name = fleetName
+	}
+	c.m = newMetrics(name, metricSources{railway: c.railwayStats, backendUp: c.backendUp})
+	c.m.buildInfo(name, opts.Version, opts.Commit)
+	c.m.setRailwayBudget(budgetOf(c.specs))
+	for _, sp := range c.specs {
+		if !sp.Railway.Generated() {
+			// Every series of the units known now, from the first scrape.
+			c.m.units.forUnit(sp.Name, sp.Name).initChecks(sp)
+		}
+	}
 	return c, nil
 }
 
-// Run binds the HTTP server, checks Railway access, then leads the unit
-// whenever it holds its lease (waiting as a standby otherwise) until ctx
-// ends, and shuts down cleanly: nil after a clean shutdown. Errors before
-// the first lease (a Railway access error, a state newer than this build)
-// are fatal and leave nothing behind.
+// fleetMode reports whether this is a fleet run.
+func (c *Controller) fleetMode() bool { return c.fleet }
+
+// Run binds the HTTP server, checks Railway access, then runs every unit
+// until ctx ends, and shuts down cleanly: nil after a clean shutdown.
+// Errors before the units start (a Railway access error, an unusable
+// store) are fatal and leave nothing behind; so is a state newer than this
+// build, found by a unit.
 func (c *Controller) Run(ctx context.Context) error {
 	if !c.started.CompareAndSwap(false, true) {
 		return errors.New("controller: Run called twice")
@@ -95,43 +118,36 @@ func (c *Controller) Run(ctx context.Context) error {
 	if err != nil || s == nil {
 		return err
 	}
-	leadErr := make(chan error, 1)
-	loopCtx, stopLoop := context.WithCancel(ctx)
-	go func() {
-		err := c.lead(ctx)
-		stopLoop() // a fatal error ends the run
-		leadErr <- err
-	}()
-	c.loop(loopCtx, s.watcher)
+	runCtx, stopUnits := context.WithCancel(ctx)
+	c.mu.Lock()
+	c.runCtx = runCtx
+	c.mu.Unlock()
+	c.startFleet(runCtx)
+	err = c.loop(runCtx, s.watcher)
 	began := time.Now()
-	err = <-leadErr // the term ends first: actions in flight, last save
+	stopUnits()
 	c.shutdown(s, began)
 	return err
 }
 
-// start brings up what a standby needs: reporting, the app (no lease),
+// start brings up what the units share: the Railway client and store,
 // HTTP, Railway access and the file watch. A nil session with a nil error
 // means ctx ended during startup.
 func (c *Controller) start(ctx context.Context) (*session, error) {
-	if err := c.startReporting(c.sp); err != nil {
-		return nil, err
-	}
 	s := &session{}
 	abort := func(err error) (*session, error) {
-		if s.app != nil {
-			s.app.Close()
-		}
 		if s.http != nil {
 			shutdownHTTP(s.http, time.Second)
 		}
-		c.closeNotifier(c.notifier.Load(), time.Second)
+		if c.infra.store != nil {
+			_ = c.infra.store.Close() // nothing written yet
+		}
 		if ctx.Err() != nil {
 			return nil, nil // stopped while starting: a clean exit
 		}
 		return nil, err
 	}
-	var err error
-	if s.app, err = c.build(ctx); err != nil {
+	if err := c.buildInfra(ctx); err != nil {
 		return abort(err)
 	}
 	ln, err := c.bindHTTP()
@@ -142,80 +158,62 @@ func (c *Controller) start(ctx context.Context) (*session, error) {
 		_ = ln.Close() // nothing to do about a failed close
 		return abort(err)
 	}
-	if err := app.CheckAccess(ctx, s.app.Railway, c.sp); err != nil {
+	if err := app.CheckAccess(ctx, c.infra.client, c.opts.Spec); err != nil {
 		return abort(err)
 	}
-	c.mu.Lock()
-	c.app = s.app
-	c.mu.Unlock()
 	s.watcher = c.watch()
-	c.log.Info("controller started", zap.String("name", c.sp.Name), zap.String("spec", c.opts.SpecPath),
-		zap.String("reconcile", c.sp.Schedule.Reconcile.Expr), zap.String("probe", c.sp.Schedule.Probe.Expr),
-		zap.String("report", c.sp.Schedule.Report.Expr))
+	c.anchor = time.Now()
+	sp := c.opts.Spec
+	c.log.Info("controller started", zap.String("name", sp.Name), zap.String("spec", c.opts.SpecPath),
+		zap.String("reconcile", sp.Schedule.Reconcile.Expr), zap.String("probe", sp.Schedule.Probe.Expr),
+		zap.String("report", sp.Schedule.Report.Expr), zap.Int("specs", len(c.specs)), zap.Int("invalid", len(c.invalid)),
+		zap.Bool("fleet", c.fleet))
 	return s, nil
 }
 
-// build wires the app without taking the lease; no Railway call is made.
-func (c *Controller) build(ctx context.Context) (*app.App, error) {
-	return c.opts.Build(ctx, app.Options{
-		Spec: c.sp, LookupEnv: c.opts.LookupEnv, Logger: c.opts.Logger, Version: c.opts.Version,
-		Store: app.StoreStandby, Command: c.opts.Command, Hooks: c.hooks(), OnRequest: c.onRequest,
-		HTTPClient: c.opts.HTTPClient, Now: c.opts.Now, Instance: state.InstanceID(),
-	})
+// buildInfra builds the Railway client the units share, sized to the
+// smallest budget of the specs, and the shared store when the state is in
+// PostgreSQL.
+func (c *Controller) buildInfra(ctx context.Context) error {
+	o := app.Options{Spec: c.opts.Spec, LookupEnv: c.opts.LookupEnv, Logger: c.opts.Logger, Version: c.opts.Version,
+		HTTPClient: c.opts.HTTPClient, Now: c.opts.Now, Instance: state.InstanceID(), OnRequest: c.onRequest}
+	sp := *c.opts.Spec
+	sp.Railway.MaxRequestsPerHour = budgetOf(c.specs)
+	o.Spec = &sp
+	client, err := app.NewClient(o)
+	if err != nil {
+		return err
+	}
+	c.infra.client = client
+	if !sp.State.UsesPostgres() {
+		return nil
+	}
+	store, err := app.OpenStore(ctx, &sp, app.StoreOptions{Logger: c.opts.Logger, Now: c.opts.Now, Command: c.opts.Command})
+	if err != nil {
+		return err
+	}
+	c.infra.store = &store
+	return nil
 }
 
-// lead alternates standby and leadership until ctx ends: it waits for the
-// unit's lease, leads while it holds it, and waits again when it loses it.
-// It returns a fatal error (a state this build must not touch).
-func (c *Controller) lead(ctx context.Context) error {
-	a := c.currentApp()
-	for {
-		c.refreshShared(ctx, a, c.Spec().Name) // serve the shared state at once
-		followCtx, stopFollowing := context.WithCancel(ctx)
-		go c.followShared(followCtx, a)
-		lease, err := a.Locker.Acquire(ctx, c.Spec().Name)
-		stopFollowing()
-		if err != nil {
-			return nil // ctx ended while standing by
-		}
-		err = c.runTerm(ctx, a, lease)
-		switch {
-		case ctx.Err() != nil:
-			return nil
-		case errors.Is(err, state.ErrNewerState):
-			return err
-		case err != nil:
-			c.log.Error("cannot lead this unit; trying again", zap.Error(err), zap.Duration("in", retryStart))
-			if sleepCtx(ctx, retryStart) != nil {
-				return nil
-			}
-		default:
-			c.log.Warn("lease lost: acting stopped, standing by", zap.Error(lease.Err()))
+// budgetOf is the budget of a client shared by specs: the smallest
+// maxRequestsPerHour among them (0, no budget, counts as none).
+func budgetOf(specs []*spec.Spec) int {
+	b := 0
+	for _, sp := range specs {
+		if n := sp.Railway.MaxRequestsPerHour; n > 0 && (b == 0 || n < b) {
+			b = n
 		}
 	}
+	return b
 }
 
-// hooks feed the metrics and the notifier; they run on the reconciler's
-// owner goroutine and only touch in-memory series or a queue.
-func (c *Controller) hooks() reconcile.Hooks {
-	return reconcile.Hooks{
-		Event: func(e state.Event) {
-			c.m.event(e)
-			c.notify(e)
-		},
-		Phase: func(_, to state.Phase, reason string) {
-			c.m.setPhase(to)
-			c.history.ObservePhase(c.opts.Now(), to, reason)
-		},
-		Round: func(r probes.Round) {
-			c.m.round(r)
-			c.history.ObserveProbeRound(r)
-		},
-		Pass: func(result string, drift int) {
-			c.m.reconciles.WithLabelValues(result).Inc()
-			c.m.drift.Set(float64(drift))
-			c.m.lastPass.Set(float64(c.opts.Now().UnixNano()) / 1e9)
-		},
+// fatal ends the run with err (a unit found a state this build must not
+// touch).
+func (c *Controller) fatal(err error) {
+	select {
+	case c.fatalErr <- err:
+	default:
 	}
 }
 
@@ -225,45 +223,33 @@ func (c *Controller) onRequest(operation, result string) {
 
 // backendUp is 1 while the state backend can be reached, else 0.
 func (c *Controller) backendUp() float64 {
-	a := c.currentApp()
-	if a == nil || reachable(a) != nil {
-		return 0
+	if s := c.infra.store; s != nil {
+		if r, ok := s.Backend.(interface{ LastError() error }); ok && r.LastError() != nil {
+			return 0
+		}
 	}
 	return 1
 }
 
 // railwayStats reads the Railway client's accounting; false while starting.
 func (c *Controller) railwayStats() (railway.Stats, bool) {
-	a := c.currentApp()
-	if a == nil {
+	if c.infra.client == nil {
 		return railway.Stats{}, false
 	}
-	return a.Railway.Stats(), true
+	return c.infra.client.Stats(), true
 }
 
-// Spec returns the spec running: the last valid one, with the fields that
-// need a restart at their running values.
+// Spec returns the spec of a single-spec run (the first spec of a fleet):
+// the last valid one, with the fields that need a restart at their running
+// values.
 func (c *Controller) Spec() *spec.Spec {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.sp
+	return c.specs[0]
 }
 
-func (c *Controller) currentApp() *app.App {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.app
-}
-
-// currentTerm returns the leadership term in progress, nil while standby.
-func (c *Controller) currentTerm() *term {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.term
-}
-
-// Reload asks for the spec file to be read again (SIGHUP). It never blocks;
-// requests made while one is pending are merged.
+// Reload asks for the spec files to be read again (SIGHUP). It never
+// blocks; requests made while one is pending are merged.
 func (c *Controller) Reload() {
 	select {
 	case c.reloadReq <- struct{}{}:
@@ -271,8 +257,9 @@ func (c *Controller) Reload() {
 	}
 }
 
-// loop serves reload requests and file events until ctx ends.
-func (c *Controller) loop(ctx context.Context, w *fsnotify.Watcher) {
+// loop serves reload requests and file events until ctx ends or a unit
+// fails fatally.
+func (c *Controller) loop(ctx context.Context, w *fsnotify.Watcher) error {
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()
 	defer debounce.Stop()
@@ -285,7 +272,9 @@ func (c *Controller) loop(ctx context.Context, w *fsnotify.Watcher) {
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
+		case err := <-c.fatalErr:
+			return err
 		case <-c.reloadReq:
 			c.reload("signal")
 		case ev, ok := <-events:
@@ -306,18 +295,33 @@ func (c *Controller) loop(ctx context.Context, w *fsnotify.Watcher) {
 	}
 }
 
-// shutdown releases what the session holds, within the shutdown timeout
-// counted from began; the term, if any, has already ended (and persisted
-// the state) when lead returned.
+// shutdown stops every unit (their terms end in parallel: actions in
+// flight finish, state saved), then releases what the session holds,
+// within the shutdown timeout counted from began.
 func (c *Controller) shutdown(s *session, began time.Time) {
+	c.log.Info("shutting down: finishing the actions in flight")
 	c.mu.Lock()
 	c.stopping = true
+	units := make([]*unit, 0, len(c.units))
+	for _, u := range c.units {
+		units = append(units, u)
+	}
 	c.mu.Unlock()
 	if s.watcher != nil {
 		_ = s.watcher.Close() // nothing to do about a failed close
 	}
-	c.closeNotifier(c.notifier.Load(), max(time.Until(began.Add(c.opts.ShutdownTimeout-700*time.Millisecond)), 100*time.Millisecond))
-	s.app.Close()
+	deadline := began.Add(c.opts.ShutdownTimeout - 700*time.Millisecond)
+	var wg sync.WaitGroup
+	for _, u := range units {
+		wg.Go(func() { u.shutdown(deadline, false) })
+	}
+	wg.Wait()
+	if c.shard != nil {
+		c.shard.leave()
+	}
+	if c.infra.store != nil {
+		_ = c.infra.store.Close() // every unit has saved
+	}
 	shutdownHTTP(s.http, 500*time.Millisecond)
 	c.log.Info("stopped", zap.Duration("took", time.Since(began).Round(time.Millisecond)))
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 
-	"github.com/smartlic/reconciler/internal/app"
 	"github.com/smartlic/reconciler/reconcile"
+	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
 	"github.com/smartlic/reconciler/statuspage"
 )
@@ -50,6 +50,7 @@ func (c *Controller) serveHTTP(ln net.Listener) (*http.Server, error) {
 		ErrorLog: zap.NewStdLog(c.log.Named("metrics")), Registry: c.m.reg,
 	})))
 	mux.Handle("GET /status", auth.Protect(http.HandlerFunc(c.handleStatus)))
+	mux.Handle("GET /status/{name...}", auth.Protect(http.HandlerFunc(c.handleUnitStatus)))
 	page.Register(mux)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: zap.NewStdLog(c.log.Named("http"))}
 	go func() {
@@ -71,28 +72,41 @@ func (c *Controller) handleReady(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// notReady says why the controller is not ready, "" when it is: ready once
-// the spec is valid and one Railway observation succeeded.
-//
-// A standby (another process holds the unit's lease) is ready: ready
-// means "can take over".
+// notReady says why the controller is not ready, "" when it is. One spec:
+// ready once the spec is valid and one Railway observation succeeded, or
+// while standing by with the store reachable (ready means "can take
+// over"). A fleet: ready once its units run (each unit's readiness is on
+// /status: one unit's problem must not take the others out).
 func (c *Controller) notReady() string {
 	c.mu.Lock()
-	stopping, specErrs, a, t := c.stopping, c.specErrs, c.app, c.term
+	stopping := c.stopping
 	c.mu.Unlock()
+	units := c.unitList()
 	switch {
 	case stopping:
 		return "shutting down"
+	case len(units) == 0 && !c.fleet:
+		return "starting"
+	case c.fleet:
+		return ""
+	}
+	return units[0].notReady()
+}
+
+// notReady says why the unit is not ready, "" when it is.
+func (u *unit) notReady() string {
+	u.mu.Lock()
+	specErrs, t := u.specErrs, u.term
+	u.mu.Unlock()
+	switch {
 	case specErrs != nil:
 		return "spec invalid: " + specErrs[0]
-	case a == nil:
-		return "starting"
 	case t == nil:
-		if sh := c.shared.Load(); sh != nil && sh.err != nil {
+		if sh := u.shared.Load(); sh != nil && sh.err != nil {
 			return sh.err.Error()
 		}
 		return "" // a standby that can reach the store can take over
-	case c.observed.Load():
+	case u.observed.Load():
 		return ""
 	}
 	const why = "no successful railway observation yet"
@@ -102,48 +116,132 @@ func (c *Controller) notReady() string {
 	return why
 }
 
+// handleStatus serves /status: the status document of the one unit of a
+// single-spec run, or the list of a fleet's units.
 func (c *Controller) handleStatus(w http.ResponseWriter, _ *http.Request) {
-	st, ok := c.Status()
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	if !ok {
-		w.WriteHeader(http.StatusServiceUnavailable)
+	if c.fleet {
+		writeJSON(w, http.StatusOK, c.FleetStatus())
+		return
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(st) // the client may be gone; nothing to do
+	st, ok := c.Status()
+	code := http.StatusOK
+	if !ok {
+		code = http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, st)
 }
 
-// Status returns the status document (CONTRACT section 7), with specValid
-// and specErrors from the last reload. ok is false while the controller is
-// starting, when the document is a bare Pending one.
-//
-// The leader serves its live state; a standby serves the stored one, with
-// the leader named.
+// handleUnitStatus serves /status/NAME: one unit's status document.
+func (c *Controller) handleUnitStatus(w http.ResponseWriter, r *http.Request) {
+	u := c.unitNamed(r.PathValue("name"))
+	if u == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such unit"})
+		return
+	}
+	writeJSON(w, http.StatusOK, u.status())
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v) // the client may be gone; nothing to do
+}
+
+// Status returns the status document of a single-spec run's unit (the
+// first unit of a fleet), with specValid and specErrors from the last
+// reload. ok is false while the controller is starting, when the document
+// is a bare Pending one.
 func (c *Controller) Status() (st reconcile.Status, ok bool) {
-	c.mu.Lock()
-	a, t, name, errs := c.app, c.term, c.sp.Name, c.specErrs
-	c.mu.Unlock()
+	units := c.unitList()
+	if len(units) == 0 {
+		return reconcile.StatusOf(state.New(c.Spec().Name, c.opts.Now())), false
+	}
+	return units[0].status(), true
+}
+
+// status is the unit's status document: its live state while it leads,
+// the stored one (with the leader named) while it stands by.
+func (u *unit) status() reconcile.Status {
+	u.mu.Lock()
+	t, errs := u.term, u.specErrs
+	u.mu.Unlock()
+	var st reconcile.Status
 	switch {
-	case a == nil:
-		st = reconcile.StatusOf(state.New(name, c.opts.Now()))
 	case t != nil:
 		st = t.rec.Status() // from the last published snapshot
 		st.Leader, st.LeaseExpires = t.lease.Holder().Instance, t.lease.Expires()
+	case u.shared.Load() != nil:
+		st = u.shared.Load().status
 	default:
-		st = c.standbyStatus(a, name)
+		st = reconcile.StatusOf(state.New(u.name, u.c.opts.Now()))
 	}
 	st.SpecValid, st.SpecErrors = errs == nil, errs
-	return st, a != nil
+	if f := u.stretchFactor(); f > 1 {
+		st.ReconcileInterval = spec.FormatDuration(time.Duration(float64(period(u.Spec().Schedule.Reconcile, u.c.opts.Now())) * f))
+	}
+	return st
 }
 
-// standbyStatus is the status document of a unit another process leads:
-// the shared state as last read by followShared, with the leader named.
-func (c *Controller) standbyStatus(_ *app.App, name string) reconcile.Status {
-	if sh := c.shared.Load(); sh != nil {
-		return sh.status
+// FleetStatus is /status of a fleet: every unit at a glance (each unit's
+// document is at /status/NAME), and the spec files that failed to load.
+type FleetStatus struct {
+	Units   []UnitSummary `json:"units"`
+	Invalid []InvalidSpec `json:"invalid"`
+}
+
+// UnitSummary is one unit in FleetStatus.
+type UnitSummary struct {
+	Name  string      `json:"name"`
+	Spec  string      `json:"spec"`
+	Phase state.Phase `json:"phase"`
+	Since time.Time   `json:"since"`
+	Ready bool        `json:"ready"`
+	// Reason is the Ready condition's reason when not ready.
+	Reason string `json:"reason,omitempty"`
+	Leader string `json:"leader,omitempty"`
+	// ReconcileInterval is the effective reconcile interval, when the
+	// budget stretched it.
+	ReconcileInterval string `json:"reconcileInterval,omitempty"`
+}
+
+// InvalidSpec is a spec file that failed to load: its units are not run
+// (Ready=False, reason SpecInvalid) while the others go on.
+type InvalidSpec struct {
+	File     string   `json:"file"`
+	Ready    bool     `json:"ready"`
+	Reason   string   `json:"reason"`
+	Problems []string `json:"problems"`
+}
+
+// FleetStatus returns the fleet's status.
+func (c *Controller) FleetStatus() FleetStatus {
+	fs := FleetStatus{Units: []UnitSummary{}, Invalid: []InvalidSpec{}}
+	for _, u := range c.unitList() {
+		st := u.status()
+		s := UnitSummary{Name: u.name, Spec: u.specName, Phase: st.Phase, Since: st.Since, Leader: st.Leader,
+			ReconcileInterval: st.ReconcileInterval}
+		for _, cond := range st.Conditions {
+			if cond.Type == state.CondReady {
+				s.Ready, s.Reason = cond.Status == state.True, cond.Reason
+			}
+		}
+		if !st.SpecValid {
+			s.Ready, s.Reason = false, state.ReasonSpecInvalid
+		}
+		if s.Ready {
+			s.Reason = ""
+		}
+		fs.Units = append(fs.Units, s)
 	}
-	return reconcile.StatusOf(state.New(name, c.opts.Now()))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, f := range c.invalid {
+		fs.Invalid = append(fs.Invalid, InvalidSpec{File: f.File, Reason: state.ReasonSpecInvalid, Problems: f.Problems})
+	}
+	return fs
 }
 
 // shutdownHTTP closes the HTTP server, waiting briefly for requests.

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"hash/fnv"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -23,24 +24,29 @@ const (
 // is in progress; after that the reconcile schedule alone drives passes.
 const maxRequeues = 30
 
-// startSchedules creates the term's three cron entries, starts its runner
-// and runs a first pass, then a first round, at once.
-func (c *Controller) startSchedules(t *term) {
-	sp := c.Spec()
-	// cron's runner follows the wall clock, and so must the grid it fires on.
-	t.anchor = time.Now()
-	t.cron = cron.New(cron.WithLogger(cronLogger{c.log.Named("cron")}))
+// startSchedules creates the term's cron entries, starts its runner and
+// runs a first pass, then a first round, at once. The report job is the
+// unit's own in a single-spec run; a fleet reports per schedule (see
+// fleetReports).
+func (c *Controller) startSchedules(t *term, u *unit) {
+	sp := u.Spec()
+	t.anchor = c.anchor // one grid for every unit: passes of one environment fire together
+	t.cron = cron.New(cron.WithLogger(cronLogger{u.log.Named("cron")}))
 	// Each job is wrapped once, here, rather than by cron.WithChain at
 	// every Schedule call: the SkipIfStillRunning guard then survives a
 	// reschedule, so a run in flight never overlaps the new entry's first.
 	t.jobs = map[string]cron.Job{
-		jobReconcile: c.wrap(t, jobReconcile, c.reconcileOnce),
-		jobProbe:     c.wrap(t, jobProbe, c.probeOnce),
-		jobReport:    c.wrap(t, jobReport, c.reportOnce),
+		jobReconcile: c.wrap(t, u, jobReconcile, u.reconcileOnce),
+		jobProbe:     c.wrap(t, u, jobProbe, u.probeOnce),
+	}
+	names := []string{jobReconcile, jobProbe}
+	if !c.fleetMode() {
+		t.jobs[jobReport] = c.wrap(t, u, jobReport, u.reportOnce)
+		names = append(names, jobReport)
 	}
 	t.entries = map[string]cron.EntryID{}
-	for _, name := range []string{jobReconcile, jobProbe, jobReport} {
-		t.entries[name] = t.cron.Schedule(c.scheduleFor(t, name, sp), t.jobs[name])
+	for _, name := range names {
+		t.entries[name] = t.cron.Schedule(c.scheduleFor(t, u, name, sp), t.jobs[name])
 	}
 	c.warnSlowRounds(sp)
 	t.cron.Start()
@@ -53,8 +59,8 @@ func (c *Controller) startSchedules(t *term) {
 // wrap makes fn a cron job of term t that never overlaps itself, survives
 // a panic, and is counted as in flight for the term's end (and refused
 // once it began).
-func (c *Controller) wrap(t *term, name string, fn func(ctx context.Context, t *term)) cron.Job {
-	l := cronLogger{c.log.With(zap.String("job", name))}
+func (c *Controller) wrap(t *term, u *unit, name string, fn func(ctx context.Context, t *term)) cron.Job {
+	l := cronLogger{u.log.With(zap.String("job", name))}
 	inner := cron.FuncJob(func() {
 		if !t.enter() {
 			return
@@ -65,16 +71,43 @@ func (c *Controller) wrap(t *term, name string, fn func(ctx context.Context, t *
 	return cron.NewChain(cron.SkipIfStillRunning(l), cron.Recover(l)).Then(inner)
 }
 
-// scheduleFor returns the cron schedule of a job under sp.
-func (c *Controller) scheduleFor(t *term, name string, sp *spec.Spec) cron.Schedule {
+// scheduleFor returns the cron schedule of a job of unit u under sp. The
+// reconcile schedule is stretched by the budget's fairness factor, and its
+// jitter is the same for every unit of one environment, so that their
+// passes fire together and share one observation.
+func (c *Controller) scheduleFor(t *term, u *unit, name string, sp *spec.Spec) cron.Schedule {
 	switch name {
 	case jobReconcile:
-		return &jittered{base: scheduleOf(sp.Schedule.Reconcile, t.anchor), frac: jitterFraction, rand: c.opts.Rand}
+		base := scheduleOf(stretched(sp.Schedule.Reconcile, u.stretchFactor()), t.anchor)
+		return &jittered{base: base, frac: jitterFraction, rand: c.jitterFor(sp)}
 	case jobProbe:
 		return scheduleOf(sp.Schedule.Probe, t.anchor)
 	default:
 		return scheduleOf(sp.Schedule.Report, t.anchor)
 	}
+}
+
+// jitterFor returns the jitter source of sp's reconcile schedule: the
+// options' in a single-spec run, else a value derived from the
+// environment, the same for every unit of it.
+func (c *Controller) jitterFor(sp *spec.Spec) func() float64 {
+	if !c.fleetMode() {
+		return c.opts.Rand
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(sp.Railway.ProjectID + "/" + sp.Railway.Environment))
+	v := float64(h.Sum64()%1_000_000) / 1_000_000
+	return func() float64 { return v }
+}
+
+// stretched returns c with its "@every" period multiplied by f (a cron
+// expression is left as it is: its activations are fixed times).
+func stretched(c spec.Cron, f float64) spec.Cron {
+	if f <= 1 || c.Every == 0 {
+		return c
+	}
+	c.Every = time.Duration(float64(c.Every) * f)
+	return c
 }
 
 // warnSlowRounds says when a round may outlast its interval: a round takes
@@ -84,53 +117,66 @@ func (c *Controller) warnSlowRounds(sp *spec.Spec) {
 	every := period(sp.Schedule.Probe, c.opts.Now())
 	if longest := sp.Health.ProbeTimeout + probes.RoundMargin; every > 0 && longest >= every {
 		c.log.Warn("a probe round may outlast the probe interval; lower health.probeTimeout",
-			zap.Duration("probeTimeout", sp.Health.ProbeTimeout), zap.Duration("interval", every),
+			zap.String("spec", sp.Name), zap.Duration("probeTimeout", sp.Health.ProbeTimeout), zap.Duration("interval", every),
 			zap.Duration("roundMargin", probes.RoundMargin))
 	}
 }
 
 // reschedule replaces the term's entries whose schedule changed between
 // old and sp.
-func (c *Controller) reschedule(t *term, old, sp *spec.Spec) {
-	pairs := []struct {
+func (c *Controller) reschedule(t *term, u *unit, old, sp *spec.Spec) {
+	for _, p := range []struct {
 		name     string
 		was, now spec.Cron
 	}{
 		{jobReconcile, old.Schedule.Reconcile, sp.Schedule.Reconcile},
 		{jobProbe, old.Schedule.Probe, sp.Schedule.Probe},
 		{jobReport, old.Schedule.Report, sp.Schedule.Report},
-	}
-	for _, p := range pairs {
-		if sameCron(p.was, p.now) {
+	} {
+		id, ok := t.entries[p.name]
+		if !ok || sameCron(p.was, p.now) {
 			continue
 		}
-		t.cron.Remove(t.entries[p.name])
-		t.entries[p.name] = t.cron.Schedule(c.scheduleFor(t, p.name, sp), t.jobs[p.name])
-		c.log.Info("schedule changed", zap.String("job", p.name), zap.String("from", p.was.Expr), zap.String("to", p.now.Expr))
+		t.cron.Remove(id)
+		t.entries[p.name] = t.cron.Schedule(c.scheduleFor(t, u, p.name, sp), t.jobs[p.name])
+		u.log.Info("schedule changed", zap.String("job", p.name), zap.String("from", p.was.Expr), zap.String("to", p.now.Expr))
 	}
+}
+
+// restretch reschedules the term's reconcile entry after the budget's
+// stretch factor changed.
+func (c *Controller) restretch(t *term, u *unit) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ending || t.cron == nil {
+		return
+	}
+	t.cron.Remove(t.entries[jobReconcile])
+	t.entries[jobReconcile] = t.cron.Schedule(c.scheduleFor(t, u, jobReconcile, u.Spec()), t.jobs[jobReconcile])
 }
 
 // reconcileOnce is the reconcile job: one pass, and a sooner follow-up
 // while something it waits for is in progress.
-func (c *Controller) reconcileOnce(ctx context.Context, t *term) {
-	res := c.pass(ctx, t)
-	c.maybeRequeue(t, res)
+func (u *unit) reconcileOnce(ctx context.Context, t *term) {
+	res := u.pass(ctx, t)
+	u.maybeRequeue(t, res)
 }
 
 // pass runs one pass (no probe round: rounds run on their own schedule)
 // and notes whether Railway could be observed. While backing off after a
 // permanent error it runs none and returns nil.
-func (c *Controller) pass(ctx context.Context, t *term) *reconcile.Result {
+func (u *unit) pass(ctx context.Context, t *term) *reconcile.Result {
 	t.passMu.Lock()
 	defer t.passMu.Unlock()
-	if t.backoff.skip(c.opts.Now()) {
-		c.log.Debug("reconcile pass skipped: backing off after a permanent error")
+	now := u.c.opts.Now
+	if t.backoff.skip(now()) {
+		u.log.Debug("reconcile pass skipped: backing off after a permanent error")
 		return nil
 	}
 	res := t.rec.Pass(ctx, reconcile.PassOptions{})
-	t.backoff.record(res, c.opts.Now())
+	t.backoff.record(res, now())
 	if res.Obs != nil && res.Obs.Err == nil {
-		c.observed.Store(true)
+		u.observed.Store(true)
 	}
 	return res
 }
@@ -139,9 +185,9 @@ func (c *Controller) pass(ctx context.Context, t *term) *reconcile.Result {
 // period when the pass acted, was interrupted, or waits for something in
 // progress (an addon being created, a deploy), so that convergence does
 // not wait whole periods; at most maxRequeues times in a row.
-func (c *Controller) maybeRequeue(t *term, res *reconcile.Result) {
+func (u *unit) maybeRequeue(t *term, res *reconcile.Result) {
 	busy := res != nil && res.Err == nil && (res.Acted > 0 || res.Interrupted || len(res.Plan.Waiting) > 0)
-	d := period(c.Spec().Schedule.Reconcile, c.opts.Now()) / 4
+	d := period(u.Spec().Schedule.Reconcile, u.c.opts.Now()) / 4
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !busy || t.ending || t.requeues >= maxRequeues || d <= 0 {
@@ -159,22 +205,23 @@ func (c *Controller) maybeRequeue(t *term, res *reconcile.Result) {
 
 // probeOnce is the probe job: one round, whose rollback or roll forward
 // decision the reconciler carries out at once.
-func (c *Controller) probeOnce(ctx context.Context, t *term) {
+func (u *unit) probeOnce(ctx context.Context, t *term) {
 	round, err := t.rec.Round(ctx)
 	if err != nil {
 		// The reconciler already logged the failed write (retried next round).
-		c.log.Debug("probe round could not act", zap.Error(err))
+		u.log.Debug("probe round could not act", zap.Error(err))
 	}
-	c.log.Debug("probe round", zap.Stringer("addon", round.Addon), zap.Duration("duration", round.Duration))
+	u.log.Debug("probe round", zap.Stringer("addon", round.Addon), zap.Duration("duration", round.Duration))
 }
 
-// reportOnce is the report job: a fresh pass, then the report.
-func (c *Controller) reportOnce(ctx context.Context, t *term) {
-	c.pass(ctx, t)
-	if err := c.deliverReport(ctx, t.rec); err != nil {
-		c.log.Error("drift report failed", zap.Error(err))
-		c.m.reports.WithLabelValues("error").Inc()
+// reportOnce is the report job of a single-spec run: a fresh pass, then
+// the report.
+func (u *unit) reportOnce(ctx context.Context, t *term) {
+	u.pass(ctx, t)
+	if err := u.deliverReport(ctx, t.rec); err != nil {
+		u.log.Error("drift report failed", zap.Error(err))
+		u.m.report("error")
 		return
 	}
-	c.m.reports.WithLabelValues("ok").Inc()
+	u.m.report("ok")
 }

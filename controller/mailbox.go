@@ -16,10 +16,10 @@ import (
 // from any machine, for as long as term t leads: at once when the store
 // wakes it (LISTEN/NOTIFY, or its own poll of at most a second). Each
 // answer is fenced like a save.
-func (c *Controller) serveMailbox(t *term, mb state.Mailbox, name string) {
-	wake := mb.Wake(t.ctx, name)
+func (u *unit) serveMailbox(t *term, mb state.Mailbox) {
+	wake := mb.Wake(t.ctx, u.name)
 	for {
-		c.answerPending(t, mb, name)
+		u.answerPending(t, mb)
 		select {
 		case <-t.ctx.Done():
 			return
@@ -31,11 +31,11 @@ func (c *Controller) serveMailbox(t *term, mb state.Mailbox, name string) {
 	}
 }
 
-func (c *Controller) answerPending(t *term, mb state.Mailbox, name string) {
-	reqs, err := mb.Pending(t.ctx, name)
+func (u *unit) answerPending(t *term, mb state.Mailbox) {
+	reqs, err := mb.Pending(t.ctx, u.name)
 	if err != nil {
 		if t.ctx.Err() == nil {
-			c.log.Warn("reading the manual commands posted to the shared store failed", zap.Error(err))
+			u.log.Warn("reading the manual commands posted to the shared store failed", zap.Error(err))
 		}
 		return
 	}
@@ -43,16 +43,17 @@ func (c *Controller) answerPending(t *term, mb state.Mailbox, name string) {
 		if !t.enter() {
 			return
 		}
-		resp := c.carryOutRequest(t, r)
+		resp := u.carryOutRequest(t, r)
 		if err := mb.Answer(t.ctx, t.lease, r.ID, resp); err != nil {
-			c.log.Warn("answering a manual command failed", zap.String("action", r.Action), zap.Error(err))
+			u.log.Warn("answering a manual command failed", zap.String("action", r.Action), zap.Error(err))
 		}
 		t.running.Done()
 	}
 }
 
 // carryOutRequest runs one posted command on the term's reconciler.
-func (c *Controller) carryOutRequest(t *term, r state.Request) state.Response {
+func (u *unit) carryOutRequest(t *term, r state.Request) state.Response {
+	c := u.c
 	ctx, cancel := context.WithTimeout(t.ctx, controlTimeout)
 	defer cancel()
 	var err error
@@ -62,10 +63,10 @@ func (c *Controller) carryOutRequest(t *term, r state.Request) state.Response {
 		if reason == "" {
 			return state.Response{Message: "a rollback needs a reason", At: c.opts.Now().UTC()}
 		}
-		c.log.Info("manual rollback requested", zap.String("reason", reason), zap.String("by", r.By))
+		u.log.Info("manual rollback requested", zap.String("reason", reason), zap.String("by", r.By))
 		err = t.rec.Rollback(ctx, reason)
 	case state.RequestRollForward:
-		c.log.Info("manual roll forward requested", zap.String("by", r.By))
+		u.log.Info("manual roll forward requested", zap.String("by", r.By))
 		err = t.rec.RollForward(ctx)
 	default:
 		return state.Response{Message: "unknown action " + r.Action, At: c.opts.Now().UTC()}

@@ -39,6 +39,7 @@ func newTestController(t *testing.T) *Controller {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.m.units.forUnit(sp.Name, sp.Name).initChecks(sp) // a unit's series appear when it is added
 	return c
 }
 
@@ -233,6 +234,7 @@ func value(fams []*dto.MetricFamily, name, spec string) (float64, bool) {
 
 func TestLeaderMetrics(t *testing.T) {
 	c := newTestController(t)
+	um := c.m.units.forUnit("smartlic-test", "smartlic-test") // the same series as newTestController's
 	check := func(step string, leader, transitions float64) {
 		t.Helper()
 		fams, err := c.m.reg.Gather()
@@ -247,15 +249,15 @@ func TestLeaderMetrics(t *testing.T) {
 		}
 	}
 	check("first scrape (standby until the lock is held)", 0, 0)
-	c.m.setLeader(true)
+	um.setLeader(true)
 	check("leading", 1, 1)
-	c.m.setLeader(true)
+	um.setLeader(true)
 	check("still leading", 1, 1)
-	c.m.setLeader(false)
+	um.setLeader(false)
 	check("lease lost", 0, 2)
-	c.m.setLeader(false)
+	um.setLeader(false)
 	check("still not leading", 0, 2)
-	c.m.setLeader(true)
+	um.setLeader(true)
 	check("lease regained", 1, 3)
 }
 

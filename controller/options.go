@@ -30,15 +30,25 @@ const (
 	DefaultPort = "8080"
 )
 
-// Options configure a Controller. Spec is required; the rest defaults.
+// Options configure a Controller. Spec (one spec) or Set (a fleet) is
+// required; the rest defaults.
 type Options struct {
 	// SpecPath is the spec file, watched for edits; default Spec.File.
 	SpecPath string
-	// Spec is the initial spec, already loaded and valid.
+	// Spec is the initial spec of a single-spec run, already loaded and
+	// valid.
 	Spec *spec.Spec
 	// Load reloads the spec from SpecPath; default spec.Load with LookupEnv.
 	// Tests wrap it (to shorten schedules, for one).
 	Load func(path string) (*spec.Spec, error)
+	// Set is the initial set of a fleet run (several specs, a directory,
+	// or a spec that generates a unit per environment): loaded from Paths
+	// by LoadSet, which reloads it on an edit.
+	Set *SpecSet
+	// Paths are the spec files and directories of a fleet run, watched.
+	Paths []string
+	// LoadSet reloads the fleet's specs from Paths.
+	LoadSet func(paths []string) (*SpecSet, error)
 	// Listen is the --listen flag, "" when not given (see ListenAddr).
 	Listen string
 	// Listener, when set, is served instead of binding the listen address;
@@ -79,11 +89,17 @@ type Options struct {
 }
 
 func (o *Options) validate() error {
+	if o.Set != nil && o.Spec == nil && len(o.Set.Specs) > 0 {
+		o.Spec = o.Set.Specs[0] // the process-wide settings (server, budget) come from it
+	}
 	if o.Spec == nil {
 		return errors.New("controller: no spec")
 	}
 	if o.SpecPath == "" {
 		o.SpecPath = o.Spec.File
+	}
+	if o.Set != nil && o.LoadSet == nil {
+		return errors.New("controller: a fleet needs LoadSet")
 	}
 	if o.LookupEnv == nil {
 		o.LookupEnv = os.LookupEnv
@@ -146,4 +162,19 @@ func ControlSocketPath(statePath string) string {
 		statePath = abs
 	}
 	return statePath + ".sock"
+}
+
+// SpecSet is what a load of a fleet's spec files gives: the valid specs,
+// and the files that failed (each shown as a unit with Ready=False, reason
+// SpecInvalid, while the others go on).
+type SpecSet struct {
+	Specs   []*spec.Spec
+	Invalid []InvalidFile
+}
+
+// InvalidFile is a spec file that could not be loaded.
+type InvalidFile struct {
+	File string
+	// Problems are its error lines (FILE:LINE:COL: PATH: MESSAGE).
+	Problems []string
 }

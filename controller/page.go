@@ -16,23 +16,28 @@ func (c *Controller) newPage(auth *statuspage.Auth) (*statuspage.Page, error) {
 		Auth: auth, Now: c.opts.Now, Logger: c.log})
 }
 
-// pageSource is the controller as the page's statuspage.Source: one unit,
-// the spec's name.
+// pageSource is the controller as the page's statuspage.Source: its units.
 type pageSource struct{ c *Controller }
 
-// Units returns the one unit this controller runs.
-func (s pageSource) Units() []string { return []string{s.c.Spec().Name} }
+// Units returns the units this controller runs, sorted by name.
+func (s pageSource) Units() []string {
+	units := s.c.unitList()
+	names := make([]string, 0, len(units))
+	for _, u := range units {
+		names = append(names, u.name)
+	}
+	return names
+}
 
 // Unit returns the view of the unit name, read from memory.
 func (s pageSource) Unit(name string) (statuspage.View, bool) {
-	c := s.c
-	sp := c.Spec()
-	if name != sp.Name {
+	u := s.c.unitNamed(name)
+	if u == nil {
 		return statuspage.View{}, false
 	}
-	st, _ := c.Status()
-	v := statuspage.View{Status: st, Rollback: sp.Rollback, ProbeEvery: sp.Schedule.Probe.Every, History: c.history}
-	if t := c.currentTerm(); t != nil {
+	sp := u.Spec()
+	v := statuspage.View{Status: u.status(), Rollback: sp.Rollback, ProbeEvery: sp.Schedule.Probe.Every, History: u.history}
+	if t := u.currentTerm(); t != nil {
 		rs := t.rec.State()
 		v.Health, v.LastReportAt = rs.Health, rs.Report.LastAt
 	}

@@ -1,10 +1,12 @@
 package controller
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/fsnotify/fsnotify"
@@ -13,27 +15,49 @@ import (
 	"github.com/smartlic/reconciler/spec"
 )
 
-// watch watches the spec's directory, so that an editor replacing the file
-// (write a temporary, rename it over) and a symlink swap are both seen. A
-// failure is logged: SIGHUP still reloads.
+// watch watches the spec files' directories (a fleet's directories
+// themselves), so that an editor replacing a file (write a temporary,
+// rename it over), a symlink swap, and files added to or removed from a
+// fleet's directory are all seen. A failure is logged: SIGHUP still
+// reloads.
 func (c *Controller) watch() *fsnotify.Watcher {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		c.log.Warn("spec file not watched; send SIGHUP to reload", zap.Error(err))
 		return nil
 	}
-	if err := w.Add(filepath.Dir(c.opts.SpecPath)); err != nil {
-		_ = w.Close() // unusable anyway
-		c.log.Warn("spec file not watched; send SIGHUP to reload", zap.Error(err))
-		return nil
+	for _, dir := range c.watchedDirs() {
+		if err := w.Add(dir); err != nil {
+			_ = w.Close() // unusable anyway
+			c.log.Warn("spec file not watched; send SIGHUP to reload", zap.Error(err))
+			return nil
+		}
 	}
 	return w
 }
 
-// relevantEvent returns the filter of file events: those naming the spec
-// file, or, when the spec is a symlink (a Kubernetes-style ConfigMap mount
-// swaps a "..data" link), any event in its directory. Pure chmods are not
-// edits.
+// watchedDirs are the directories whose events may change the specs.
+func (c *Controller) watchedDirs() []string {
+	if len(c.opts.Paths) == 0 {
+		return []string{filepath.Dir(c.opts.SpecPath)}
+	}
+	var dirs []string
+	for _, p := range c.opts.Paths {
+		d := filepath.Dir(p)
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			d = p
+		}
+		if !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
+}
+
+// relevantEvent returns the filter of file events. One spec: those naming
+// the spec file, or, when the spec is a symlink (a Kubernetes-style
+// ConfigMap mount swaps a "..data" link), any event in its directory. A
+// fleet: any event in its directories. Pure chmods are not edits.
 func (c *Controller) relevantEvent() func(fsnotify.Event) bool {
 	target := filepath.Clean(c.opts.SpecPath)
 	fi, err := os.Lstat(target)
@@ -42,59 +66,131 @@ func (c *Controller) relevantEvent() func(fsnotify.Event) bool {
 		if ev.Op == fsnotify.Chmod {
 			return false
 		}
-		return link || filepath.Clean(ev.Name) == target
+		return link || len(c.opts.Paths) > 0 || filepath.Clean(ev.Name) == target
 	}
 }
 
-// reload reads the spec again. A valid edit is applied from the next tick
-// (and reschedules a changed schedule); an invalid one is logged line by
-// line and leaves the last valid spec running.
+// reload reads the specs again. A valid edit is applied to its units from
+// their next tick (a changed schedule is rescheduled), without restarting
+// them or the others; units the specs no longer call for stop, new ones
+// start. An invalid file is logged line by line and leaves its units
+// running on their last valid spec.
 func (c *Controller) reload(trigger string) {
-	sp, err := c.opts.Load(c.opts.SpecPath)
-	if err != nil {
-		c.reject(err)
+	if c.opts.Set != nil {
+		c.reloadSet(trigger)
 		return
 	}
-	c.mu.Lock()
-	old, wasInvalid := c.sp, c.specErrs != nil
-	c.mu.Unlock()
-	if sp.Hash == old.Hash && !wasInvalid {
+	sp, err := c.opts.Load(c.opts.SpecPath)
+	units := c.unitList()
+	if err != nil {
+		lines := c.reject(err)
+		for _, u := range units {
+			u.reject(lines)
+		}
+		return
+	}
+	old := c.Spec()
+	if sp.Hash == old.Hash && !anyRejected(units) {
 		c.log.Debug("spec unchanged", zap.String("trigger", trigger))
-		if t := c.currentTerm(); t != nil && trigger == "signal" {
-			t.backoff.reset() // SIGHUP: a person asks for an attempt now
+		if trigger == "signal" {
+			for _, u := range units {
+				u.retry() // SIGHUP: a person asks for an attempt now
+			}
 		}
 		return
 	}
 	sp = c.keepRestartFields(old, sp)
 	c.mu.Lock()
-	c.sp, c.specErrs = sp, nil
-	a, t := c.app, c.term
+	c.specs = []*spec.Spec{sp}
 	c.mu.Unlock()
-	if a != nil {
-		a.SetSpec(sp) // the reconciler of this term and of the next ones
+	c.syncUnits(c.currentRunCtx())
+	for _, u := range units {
+		if u.Spec().Hash == sp.Hash {
+			u.m.setSpecValid(true)
+			u.mu.Lock()
+			u.specErrs = nil
+			u.mu.Unlock()
+		}
 	}
-	c.m.setSpecValid(true)
-	c.m.initChecks(sp)
-	if t != nil {
-		c.reschedule(t, old, sp)
-		t.backoff.reset() // the fix may be in this edit: try at once
-	}
-	c.warnSlowRounds(sp)
-	c.reloadReporting(old, sp)
 	c.log.Info("spec reloaded", zap.String("trigger", trigger), zap.String("hash", sp.Hash))
 }
 
-// reject records an invalid spec: every problem is logged with its
-// position, and shown by /status, /readyz and reconciler_spec_valid.
-func (c *Controller) reject(err error) {
+// reloadSet reloads a fleet's specs.
+func (c *Controller) reloadSet(trigger string) {
+	set, err := c.opts.LoadSet(c.opts.Paths)
+	if err != nil {
+		lines := c.reject(err)
+		for _, u := range c.unitList() {
+			u.reject(lines)
+		}
+		return
+	}
+	byFile := map[string][]string{}
+	for _, f := range set.Invalid {
+		byFile[f.File] = f.Problems
+		for _, l := range f.Problems {
+			c.log.Error("spec rejected, the last valid spec keeps running", zap.String("problem", l))
+		}
+	}
+	specs := keepInvalidFiles(c.specsInUse(), set.Specs, byFile)
+	c.mu.Lock()
+	c.specs, c.invalid = specs, set.Invalid
+	c.mu.Unlock()
+	c.refreshEnvironments(c.currentRunCtx())
+	c.syncUnits(c.currentRunCtx())
+	for _, u := range c.unitList() {
+		if lines, bad := byFile[u.Spec().File]; bad {
+			u.reject(lines)
+		} else if trigger == "signal" {
+			u.retry()
+		}
+	}
+	c.log.Info("specs reloaded", zap.String("trigger", trigger), zap.Int("specs", len(set.Specs)), zap.Int("invalid", len(set.Invalid)))
+}
+
+// keepInvalidFiles returns the specs to run: the valid ones, and for a
+// file now invalid, the specs it held before (its units keep running on
+// their last valid spec).
+func keepInvalidFiles(running, valid []*spec.Spec, invalid map[string][]string) []*spec.Spec {
+	out := slices.Clone(valid)
+	for _, sp := range running {
+		if _, bad := invalid[sp.File]; bad {
+			out = append(out, sp)
+		}
+	}
+	return out
+}
+
+func anyRejected(units []*unit) bool {
+	for _, u := range units {
+		u.mu.Lock()
+		bad := u.specErrs != nil
+		u.mu.Unlock()
+		if bad {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Controller) currentRunCtx() context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.runCtx == nil {
+		return context.Background()
+	}
+	return c.runCtx
+}
+
+// reject logs an invalid spec: every problem with its position, and
+// returns the problem lines (shown by /status, /readyz and
+// reconciler_spec_valid).
+func (c *Controller) reject(err error) []string {
 	lines := problemLines(err)
 	for _, l := range lines {
 		c.log.Error("spec rejected, the last valid spec keeps running", zap.String("problem", l))
 	}
-	c.mu.Lock()
-	c.specErrs = lines
-	c.mu.Unlock()
-	c.m.setSpecValid(false)
+	return lines
 }
 
 // problemLines returns one line per problem: FILE:LINE:COL: PATH: MESSAGE.

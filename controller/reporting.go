@@ -23,68 +23,65 @@ const notifierDrain = 30 * time.Second
 
 // startReporting builds the report sinks and the notifier of sp. Sinks
 // and notifier are replaced on reload when report.sinks changes.
-func (c *Controller) startReporting(sp *spec.Spec) error {
-	sinks, err := c.newSinks(sp)
+func (u *unit) startReporting(sp *spec.Spec) error {
+	sinks, err := u.newSinks(sp)
 	if err != nil {
 		return err
 	}
-	c.sinks.Store(sinks)
-	c.notifier.Store(c.newNotifier(sp, sinks))
+	u.sinks.Store(sinks)
+	u.notifier.Store(u.newNotifier(sp, sinks))
 	return nil
 }
 
-func (c *Controller) newSinks(sp *spec.Spec) (*report.Sinks, error) {
+func (u *unit) newSinks(sp *spec.Spec) (*report.Sinks, error) {
+	c := u.c
 	sinks, err := report.NewSinks(sp.Report.Sinks, report.SinkOptions{
 		Stdout: c.opts.Stdout, Logger: c.opts.Logger, Now: c.opts.Now,
-		OnSinkError: func(sink string) { c.m.sinkFailures.WithLabelValues(sink).Inc() },
+		OnSinkError: u.m.sinkFailed,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the report sinks: %w", err)
 	}
 	for _, k := range sinks.List() {
-		c.m.sinkFailures.WithLabelValues(k.Name())
+		u.m.initSink(k.Name())
 	}
 	for _, k := range sinks.Webhooks() {
-		c.m.notifyFailures.WithLabelValues(k.Name())
+		u.m.initNotify(k.Name())
 	}
 	return sinks, nil
 }
 
-func (c *Controller) newNotifier(sp *spec.Spec, sinks *report.Sinks) *report.Notifier {
+// newNotifier builds the unit's notifier: its messages name the unit.
+func (u *unit) newNotifier(sp *spec.Spec, sinks *report.Sinks) *report.Notifier {
 	return report.NewNotifier(report.NotifierOptions{
-		Sinks: sinks.Webhooks(), Name: sp.Name, Addon: addon.Redis.Name, Logger: c.opts.Logger, Secrets: report.SecretsOf(sp, c.secrets()...),
-		OnSinkError: func(sink string) { c.m.notifyFailures.WithLabelValues(sink).Inc() },
+		Sinks: sinks.Webhooks(), Name: u.name, Addon: addon.Redis.Name, Logger: u.c.opts.Logger,
+		Secrets: report.SecretsOf(sp, u.c.secrets()...), OnSinkError: u.m.notifyFailed,
 	})
-}
-
-// notify hands an event to the notifier; it only enqueues (safe under the
-// reconciler's lock).
-func (c *Controller) notify(e state.Event) {
-	if n := c.notifier.Load(); n != nil {
-		n.Notify(e)
-	}
 }
 
 // reloadReporting replaces the sinks (and the notifier, whose webhooks
 // they are) when report.sinks changed. The old notifier delivers what it
 // holds in the background.
-func (c *Controller) reloadReporting(old, sp *spec.Spec) {
+func (u *unit) reloadReporting(old, sp *spec.Spec) {
 	if reflect.DeepEqual(old.Report.Sinks, sp.Report.Sinks) {
 		return
 	}
-	sinks, err := c.newSinks(sp)
+	sinks, err := u.newSinks(sp)
 	if err != nil {
-		c.log.Error("report sinks unchanged after a reload", zap.Error(err))
+		u.log.Error("report sinks unchanged after a reload", zap.Error(err))
 		return
 	}
-	c.sinks.Store(sinks)
-	prev := c.notifier.Swap(c.newNotifier(sp, sinks))
-	go c.closeNotifier(prev, notifierDrain)
-	c.log.Info("report sinks changed", zap.Int("sinks", len(sinks.List())), zap.Int("webhooks", len(sinks.Webhooks())))
+	u.sinks.Store(sinks)
+	prev := u.notifier.Swap(u.newNotifier(sp, sinks))
+	go u.c.drainNotifier(prev, notifierDrain)
+	u.log.Info("report sinks changed", zap.Int("sinks", len(sinks.List())), zap.Int("webhooks", len(sinks.Webhooks())))
 }
 
-// closeNotifier drains n within d.
-func (c *Controller) closeNotifier(n *report.Notifier, d time.Duration) {
+// closeNotifier drains the unit's notifier within d.
+func (u *unit) closeNotifier(d time.Duration) { u.c.drainNotifier(u.notifier.Load(), d) }
+
+// drainNotifier drains n within d.
+func (c *Controller) drainNotifier(n *report.Notifier, d time.Duration) {
 	if n == nil {
 		return
 	}
@@ -98,17 +95,17 @@ func (c *Controller) closeNotifier(n *report.Notifier, d time.Duration) {
 // deliverReport builds the report from rec's state (after the report
 // job's fresh pass), delivers it to every sink, and starts the next
 // report's period in the state, whatever the sinks answered.
-func (c *Controller) deliverReport(ctx context.Context, rec *reconcile.Reconciler) error {
+func (u *unit) deliverReport(ctx context.Context, rec *reconcile.Reconciler) error {
 	sp := rec.Spec()
 	format, err := report.ParseFormat(sp.Report.Format)
 	if err != nil {
 		return err
 	}
-	r := report.Build(report.Input{Spec: sp, State: rec.State(), Now: c.opts.Now(), Secrets: c.secrets()})
-	derr := c.sinks.Load().Deliver(ctx, r, format) // each failure already logged and counted
-	c.history.ObserveReport(r.GeneratedAt, string(r.Status), r.Verdict)
+	r := report.Build(report.Input{Spec: sp, State: rec.State(), Now: u.c.opts.Now(), Secrets: u.c.secrets()})
+	derr := u.sinks.Load().Deliver(ctx, r, format) // each failure already logged and counted
+	u.history.ObserveReport(r.GeneratedAt, string(r.Status), r.Verdict)
 	merr := rec.Update(func(st *state.State) { report.MarkDelivered(st, r) })
-	c.log.Info("drift report written", zap.String("status", string(r.Status)), zap.String("verdict", r.Verdict),
+	u.log.Info("drift report written", zap.String("status", string(r.Status)), zap.String("verdict", r.Verdict),
 		zap.Bool("allSinks", derr == nil))
 	if merr != nil {
 		merr = fmt.Errorf("recording the report in the state: %w", merr)

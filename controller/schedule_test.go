@@ -155,15 +155,17 @@ func TestRescheduleReplacesTheChangedEntry(t *testing.T) {
 		Reconcile: mustCron("@every 1m"), Probe: mustCron("@every 5s"), Report: mustCron("0 9 * * *"),
 	}}
 	c := &Controller{log: zap.NewNop(), opts: Options{Rand: func() float64 { return 0.5 }}}
+	u := &unit{log: zap.NewNop()}
+	u.setStretch(1)
 	tm := &term{anchor: t0, cron: cron.New(), entries: map[string]cron.EntryID{}, jobs: map[string]cron.Job{}}
 	for _, name := range []string{jobReconcile, jobProbe, jobReport} {
 		tm.jobs[name] = cron.FuncJob(func() {})
-		tm.entries[name] = tm.cron.Schedule(c.scheduleFor(tm, name, old), tm.jobs[name])
+		tm.entries[name] = tm.cron.Schedule(c.scheduleFor(tm, u, name, old), tm.jobs[name])
 	}
 	before := maps.Clone(tm.entries)
 	sp := *old
 	sp.Schedule.Probe = mustCron("@every 10s")
-	c.reschedule(tm, old, &sp)
+	c.reschedule(tm, u, old, &sp)
 
 	if n := len(tm.cron.Entries()); n != 3 {
 		t.Fatalf("%d cron entries after a reschedule, want 3", n)

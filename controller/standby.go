@@ -20,48 +20,48 @@ type shared struct {
 	err    error
 }
 
-// followShared refreshes, while this process stands by, what it serves
-// from the shared state: /status (with the leader named), the phase and
-// drift metrics, and whether the store can be reached (/readyz: a standby
-// is ready when it could take over). It makes no Railway request.
-func (c *Controller) followShared(ctx context.Context, a *app.App) {
-	name := c.Spec().Name
+// followShared refreshes, while the unit stands by, what it serves from
+// the shared state: /status (with the leader named), the phase and drift
+// metrics, and whether the store can be reached (/readyz: a standby is
+// ready when it could take over). It makes no Railway request.
+func (u *unit) followShared(ctx context.Context) {
 	for {
-		c.refreshShared(ctx, a, name)
 		if sleepCtx(ctx, followEvery) != nil {
 			return
 		}
+		u.refreshShared(ctx)
 	}
 }
 
-func (c *Controller) refreshShared(ctx context.Context, a *app.App, name string) {
+func (u *unit) refreshShared(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, followEvery)
 	defer cancel()
-	prev := c.shared.Load()
+	a, name, now := u.app, u.name, u.c.opts.Now
+	prev := u.shared.Load()
 	st, err := a.Backend.Load(ctx, name)
 	switch {
 	case ctx.Err() != nil && err != nil:
 		return // stopping, or a slow store: keep what we had
 	case err == nil:
 	case reachable(a) == nil:
-		st = state.New(name, c.opts.Now()) // nothing saved yet (or unreadable: the leader says)
+		st = state.New(name, now()) // nothing saved yet (or unreadable: the leader says)
 	default:
 		next := &shared{err: fmt.Errorf("state backend unreachable: %w", reachable(a))}
 		if prev != nil {
 			next.status = prev.status
 		} else {
-			next.status = reconcile.StatusOf(state.New(name, c.opts.Now()))
+			next.status = reconcile.StatusOf(state.New(name, now()))
 		}
-		c.shared.Store(next)
+		u.shared.Store(next)
 		return
 	}
 	s := reconcile.StatusOf(st)
 	if h, held, err := a.Locker.Holder(ctx, name); err == nil && held {
 		s.Leader, s.LeaseExpires = h.Instance, h.Expires
 	}
-	c.shared.Store(&shared{status: s})
-	c.m.setPhase(st.Phase)
-	c.m.drift.Set(float64(len(st.Drift)))
+	u.shared.Store(&shared{status: s})
+	u.m.setPhase(st.Phase)
+	u.m.setDrift(len(st.Drift))
 }
 
 // reachable says why the app's store cannot be reached right now, nil when

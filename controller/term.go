@@ -3,20 +3,20 @@ package controller
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
 	"go.uber.org/zap"
 
-	"github.com/smartlic/reconciler/internal/app"
 	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/state"
 )
 
-// term is one leadership term of the unit: from the acquisition of its
-// lease to its loss or the shutdown. It owns the reconciler of the term,
-// its schedules and its control socket.
+// term is one leadership term of a unit: from the acquisition of its lease
+// to its loss, the end of its assignment to this replica, or the shutdown.
+// It owns the reconciler of the term, its schedules and its control socket.
 type term struct {
 	rec   *reconcile.Reconciler
 	lease state.Lease
@@ -39,41 +39,46 @@ type term struct {
 	control *controlServer
 }
 
-// runTerm leads the unit under lease until the lease is lost or ctx ends:
-// it starts the reconciler from the stored state, the control socket and
-// the schedules, and ends them in order. It returns an error when the unit
-// could not start (its lease is then released).
-func (c *Controller) runTerm(ctx context.Context, a *app.App, lease state.Lease) error {
+// runTerm leads the unit under lease until the lease is lost, the unit is
+// no longer this replica's, or ctx ends: it starts the reconciler from the
+// stored state, the manual-command channel and the schedules, and ends
+// them in order. It returns an error when the unit could not start (its
+// lease is then released).
+func (u *unit) runTerm(ctx context.Context, lease state.Lease) error {
+	a := u.app
 	if err := a.Start(ctx, lease); err != nil {
 		return fmt.Errorf("starting the unit: %w", err)
 	}
 	if a.Loaded.CorruptMovedTo != "" {
-		c.log.Warn("state file was corrupt, starting fresh", zap.String("movedTo", a.Loaded.CorruptMovedTo))
+		u.log.Warn("state file was corrupt, starting fresh", zap.String("movedTo", a.Loaded.CorruptMovedTo))
 	}
-	t := &term{rec: a.Reconciler, lease: lease, backoff: passBackoff{log: c.log}}
+	t := &term{rec: a.Reconciler, lease: lease, backoff: passBackoff{log: u.log}}
 	t.ctx, t.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	c.mu.Lock()
-	c.term = t
-	c.mu.Unlock()
-	c.m.setLeader(true)
+	u.mu.Lock()
+	u.term = t
+	u.mu.Unlock()
+	u.m.setLeader(true)
 	st := t.rec.Status()
-	phase := st.Phase
-	c.m.setPhase(phase)
-	c.history.ObservePhase(st.Since, phase, "")
-	c.log.Info("leading the unit", zap.String("name", c.Spec().Name), zap.String("phase", string(phase)),
-		zap.Int64("epoch", lease.Epoch()))
+	u.m.setPhase(st.Phase)
+	u.history.ObservePhase(st.Since, st.Phase, "")
+	u.log.Info("leading the unit", zap.String("phase", string(st.Phase)), zap.Int64("epoch", lease.Epoch()))
 	if a.Mailbox != nil {
-		go c.serveMailbox(t, a.Mailbox, c.Spec().Name)
+		go u.serveMailbox(t, a.Mailbox)
 	} else {
-		t.control = c.startControl(t)
+		t.control = u.startControl(t)
 	}
-	c.startSchedules(t)
+	u.c.startSchedules(t, u)
 
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
 	select {
 	case <-ctx.Done():
-		c.endTerm(t, true)
+		u.endTerm(t, true)
 	case <-lease.Done():
-		c.endTerm(t, false)
+		u.endTerm(t, false)
+	case <-u.c.revoked(watchCtx, u):
+		u.log.Info("the unit is now another replica's: handing it over")
+		u.endTerm(t, true)
 	}
 	return nil
 }
@@ -82,10 +87,7 @@ func (c *Controller) runTerm(ctx context.Context, a *app.App, lease state.Lease)
 // the shutdown grace when graceful (then the state is saved a last time),
 // at once when the lease was lost (the jobs are cancelled: nothing may be
 // written any more). It releases the lease and closes the reconciler.
-func (c *Controller) endTerm(t *term, graceful bool) {
-	if graceful {
-		c.log.Info("shutting down: finishing the actions in flight")
-	}
+func (u *unit) endTerm(t *term, graceful bool) {
 	t.mu.Lock()
 	t.ending = true
 	if t.requeue != nil {
@@ -96,14 +98,15 @@ func (c *Controller) endTerm(t *term, graceful bool) {
 	if !graceful {
 		t.cancel()
 	}
-	grace := max(c.opts.ShutdownTimeout-1500*time.Millisecond, c.opts.ShutdownTimeout/2)
+	shutdown := u.c.opts.ShutdownTimeout
+	grace := max(shutdown-1500*time.Millisecond, shutdown/2)
 	graceCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if t.control != nil {
 		t.control.shutdown(graceCtx)
 	}
 	if !waitFor(graceCtx, &t.running) {
-		c.log.Warn("actions still in flight at the shutdown deadline, cancelling them")
+		u.log.Warn("actions still in flight at the shutdown deadline, cancelling them")
 		t.cancel()
 		cutCtx, cut := context.WithTimeout(context.Background(), time.Second)
 		waitFor(cutCtx, &t.running)
@@ -112,14 +115,14 @@ func (c *Controller) endTerm(t *term, graceful bool) {
 	t.cancel()
 	if graceful {
 		if err := t.rec.Update(nil); err != nil {
-			c.log.Error("persisting the state at shutdown failed", zap.Error(err))
+			u.log.Error("persisting the state at shutdown failed", zap.Error(err))
 		}
 	}
-	c.mu.Lock()
-	c.term = nil
-	c.mu.Unlock()
-	c.m.setLeader(false)
-	c.currentApp().Stop()
+	u.mu.Lock()
+	u.term = nil
+	u.mu.Unlock()
+	u.m.setLeader(false)
+	u.app.Stop()
 }
 
 // enter counts a job in flight in t, unless the term is ending.
@@ -132,3 +135,7 @@ func (t *term) enter() bool {
 	t.running.Add(1)
 	return true
 }
+
+func (u *unit) setStretch(f float64) { u.stretch.Store(math.Float64bits(f)) }
+
+func (u *unit) stretchFactor() float64 { return math.Float64frombits(u.stretch.Load()) }

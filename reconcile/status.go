@@ -30,6 +30,9 @@ type Status struct {
 	// file store's lock, which lasts as long as its process).
 	Leader       string    `json:"leader,omitempty"`
 	LeaseExpires time.Time `json:"leaseExpires,omitzero"`
+	// ReconcileInterval is the effective reconcile interval when a fleet's
+	// Railway budget stretched schedule.reconcile ("" otherwise).
+	ReconcileInterval string `json:"reconcileInterval,omitempty"`
 }
 
 // AddonStatus is the addon part of Status.

@@ -94,6 +94,9 @@ const (
 	ReasonBudgetReserved = "BudgetReserved"
 	// ReasonBlocked: something no action of the operator can fix.
 	ReasonBlocked = "Blocked"
+	// ReasonSpecInvalid: the unit's spec file does not load (a fleet shows
+	// it while the other units go on).
+	ReasonSpecInvalid = "SpecInvalid"
 	// ReasonReconciled: in sync and healthy.
 	ReasonReconciled = "Reconciled"
 )

@@ -64,6 +64,17 @@ type Options struct {
 	LogAttempts bool
 	// Instance identifies this replica to Railway (User-Agent).
 	Instance string
+	// Railway, when set, is a client shared with other units (one budget
+	// per token): Build uses it instead of making one, and Close leaves it.
+	Railway *railway.Client
+	// Observer, when set, replaces the client for the reconciler's
+	// Railway calls (a batcher of observations shared by the units of one
+	// environment).
+	Observer reconcile.Railway
+	// SharedStore, when set, is a store shared with other units (the
+	// PostgreSQL pool): Build uses it instead of opening one, and Close
+	// leaves it.
+	SharedStore *Store
 }
 
 // App is a wired unit and what it owns.
@@ -83,7 +94,8 @@ type App struct {
 	// Loaded describes what was found in the store.
 	Loaded Loaded
 
-	opts Options
+	opts        Options
+	sharedStore bool // the backend is shared: Close leaves it open
 }
 
 // Loaded says what Start found in the store.
@@ -103,17 +115,12 @@ func Build(ctx context.Context, o Options) (*App, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	creds, err := railway.CredentialsFromEnv(o.LookupEnv)
-	if err != nil {
-		return nil, err
-	}
-	client, err := railway.New(railway.Options{
-		Endpoint: o.Spec.Railway.Endpoint, Credentials: creds, Version: o.Version,
-		HTTPClient: o.HTTPClient, MaxRequestsPerHour: o.Spec.Railway.MaxRequestsPerHour,
-		Logger: o.Logger, Now: o.Now, OnRequest: o.OnRequest, LogAttempts: o.LogAttempts, Instance: o.Instance,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("building the railway client: %w", err)
+	client := o.Railway
+	if client == nil {
+		var err error
+		if client, err = NewClient(o); err != nil {
+			return nil, err
+		}
 	}
 	if o.CheckAccess {
 		if err := CheckAccess(ctx, client, o.Spec); err != nil {
@@ -133,8 +140,29 @@ func Build(ctx context.Context, o Options) (*App, error) {
 	return a, nil
 }
 
-// openStore opens the spec's state backend.
+// NewClient builds the Railway client of o's spec and environment.
+func NewClient(o Options) (*railway.Client, error) {
+	creds, err := railway.CredentialsFromEnv(o.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	client, err := railway.New(railway.Options{
+		Endpoint: o.Spec.Railway.Endpoint, Credentials: creds, Version: o.Version,
+		HTTPClient: o.HTTPClient, MaxRequestsPerHour: o.Spec.Railway.MaxRequestsPerHour,
+		Logger: o.Logger, Now: o.Now, OnRequest: o.OnRequest, LogAttempts: o.LogAttempts, Instance: o.Instance,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("building the railway client: %w", err)
+	}
+	return client, nil
+}
+
+// openStore opens the spec's state backend, or takes the shared one.
 func (a *App) openStore(ctx context.Context) error {
+	if s := a.opts.SharedStore; s != nil {
+		a.Backend, a.Locker, a.Mailbox, a.sharedStore = s.Backend, s.Locker, s.Mailbox, true
+		return nil
+	}
 	s, err := OpenStore(ctx, a.opts.Spec, StoreOptions{Logger: a.opts.Logger, Now: a.opts.Now, Command: a.opts.Command})
 	if err != nil {
 		return err
@@ -254,8 +282,12 @@ func (a *App) load(ctx context.Context, lease state.Lease) (*state.State, error)
 func (a *App) newReconciler(st *state.State, store reconcile.Store) error {
 	o := a.opts
 	logs := probes.NewLogProbe(probes.LogOptions{Source: a.Railway, Now: o.Now, Logger: o.Logger.Named("logs")})
+	var rw reconcile.Railway = a.Railway
+	if o.Observer != nil {
+		rw = o.Observer
+	}
 	rec, err := reconcile.New(reconcile.Options{
-		Spec: o.Spec, Railway: a.Railway, Prober: a.Prober, Logs: logs, State: st, Store: store,
+		Spec: o.Spec, Railway: rw, Prober: a.Prober, Logs: logs, State: st, Store: store,
 		Logger: o.Logger, Now: o.Now, Hooks: o.Hooks, InsideRailway: insideRailway(o.LookupEnv), Addon: addon.Redis,
 		Requests: func() (int64, int) {
 			s := a.Railway.Stats()
@@ -301,7 +333,7 @@ func (a *App) Close() {
 	if a.Prober != nil {
 		a.Prober.Close()
 	}
-	if a.Backend != nil {
+	if a.Backend != nil && !a.sharedStore {
 		_ = a.Backend.Close() // nothing left to flush
 	}
 }

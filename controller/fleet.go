@@ -1,0 +1,245 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/smartlic/reconciler/spec"
+	"github.com/smartlic/reconciler/state"
+)
+
+// startFleet builds and starts the units of the specs in use, then the
+// jobs of a fleet: the environment generators and, with PostgreSQL, the
+// assignment of units to replicas.
+func (c *Controller) startFleet(ctx context.Context) {
+	if c.fleet && c.infra.store != nil {
+		c.shard = newShard(c, c.infra.store)
+		go c.shard.run(ctx)
+	}
+	c.refreshEnvironments(ctx)
+	c.syncUnits(ctx)
+	if c.hasGenerators() {
+		go c.generate(ctx)
+	}
+}
+
+// wantedUnit is a unit the specs in use call for.
+type wantedUnit struct {
+	sp       *spec.Spec // the unit's spec: Name is the unit's name
+	specName string
+}
+
+// desired lists the units the specs call for: one per spec, or one per
+// environment a generator spec matches among its project's environments
+// (an environment that disappeared is just no longer listed: nothing is
+// ever deleted). In a fleet, every unit's state file is its own, named by
+// the unit, in the directory of its spec's state.path.
+func (c *Controller) desired() []wantedUnit {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []wantedUnit
+	for _, sp := range c.specs {
+		if !sp.Railway.Generated() {
+			out = append(out, wantedUnit{sp: c.unitSpec(sp, sp.Name), specName: sp.Name})
+			continue
+		}
+		for _, env := range sp.Railway.SelectEnvironments(c.envs[sp.Railway.ProjectID]) {
+			us := sp.ForEnvironment(env)
+			out = append(out, wantedUnit{sp: c.unitSpec(us, spec.UnitName(sp.Name, env)), specName: sp.Name})
+		}
+	}
+	return out
+}
+
+// unitSpec returns sp as the spec of the unit named name.
+func (c *Controller) unitSpec(sp *spec.Spec, name string) *spec.Spec {
+	if !c.fleet {
+		return sp
+	}
+	us := *sp
+	us.Name = name
+	us.State.Path = filepath.Join(filepath.Dir(sp.State.Path), unitStateFile(name))
+	return &us
+}
+
+// unitStateFile is the file name of a unit's state in a fleet: the unit's
+// name, its "/" written "__" and any other character but [a-z0-9-] as _XX,
+// so that two units never share a file.
+func unitStateFile(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r == '/':
+			b.WriteString("__")
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
+			b.WriteRune(r)
+		default:
+			for _, x := range []byte(string(r)) {
+				fmt.Fprintf(&b, "_%02x", x)
+			}
+		}
+	}
+	return b.String() + ".json"
+}
+
+// syncUnits adds the units the specs now call for, removes those they no
+// longer do (a removed spec, a vanished environment: the unit stops being
+// managed, nothing is deleted), and gives the others their new spec. The
+// others are never restarted.
+func (c *Controller) syncUnits(ctx context.Context) {
+	want := c.desired()
+	c.mu.Lock()
+	if c.stopping {
+		c.mu.Unlock()
+		return
+	}
+	var gone []*unit
+	keep := map[string]bool{}
+	for _, w := range want {
+		keep[w.sp.Name] = true
+	}
+	for name, u := range c.units {
+		if !keep[name] {
+			gone = append(gone, u)
+			delete(c.units, name)
+		}
+	}
+	c.mu.Unlock()
+	for _, u := range gone {
+		u.log.Info("unit no longer managed: stopping it (nothing is deleted)")
+		u.shutdown(time.Now().Add(c.opts.ShutdownTimeout), true)
+	}
+	for _, w := range want {
+		c.applyUnit(ctx, w)
+	}
+	c.stretchBudget()
+}
+
+// applyUnit starts the unit w when it is new, or gives it w's spec.
+func (c *Controller) applyUnit(ctx context.Context, w wantedUnit) {
+	c.mu.Lock()
+	u, ok := c.units[w.sp.Name]
+	c.mu.Unlock()
+	if ok {
+		if old := u.Spec(); old.Hash != w.sp.Hash {
+			u.setSpec(c.keepRestartFields(old, w.sp))
+		}
+		return
+	}
+	u, err := c.newUnit(ctx, w.sp, w.specName)
+	if err != nil {
+		c.log.Error("cannot run the unit", zap.String("unit", w.sp.Name), zap.Error(err))
+		return
+	}
+	c.mu.Lock()
+	if c.stopping || c.units[w.sp.Name] != nil {
+		c.mu.Unlock()
+		u.shutdown(time.Now(), true)
+		return
+	}
+	c.units[w.sp.Name] = u
+	c.mu.Unlock()
+	u.start(ctx)
+	if c.fleet {
+		u.log.Info("unit added")
+	}
+}
+
+// unitList returns the units, sorted by name.
+func (c *Controller) unitList() []*unit {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*unit, 0, len(c.units))
+	for _, u := range c.units {
+		out = append(out, u)
+	}
+	slices.SortFunc(out, func(a, b *unit) int { return strings.Compare(a.name, b.name) })
+	return out
+}
+
+// unitNamed returns the unit called name.
+func (c *Controller) unitNamed(name string) *unit {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.units[name]
+}
+
+func (c *Controller) hasGenerators() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.ContainsFunc(c.specs, func(sp *spec.Spec) bool { return sp.Railway.Generated() })
+}
+
+// generate matches the generator specs against their projects'
+// environments at every reconcile (the shortest reconcile period of
+// them), picking up new environments and dropping vanished ones.
+func (c *Controller) generate(ctx context.Context) {
+	for {
+		every := time.Minute
+		c.mu.Lock()
+		for _, sp := range c.specs {
+			if p := period(sp.Schedule.Reconcile, c.opts.Now()); sp.Railway.Generated() && p > 0 && p < every {
+				every = p
+			}
+		}
+		c.mu.Unlock()
+		if sleepCtx(ctx, every) != nil {
+			return
+		}
+		c.refreshEnvironments(ctx)
+		c.syncUnits(ctx)
+	}
+}
+
+// refreshEnvironments reads the environments of every generator spec's
+// project: one request per project. A failed read keeps the last list (an
+// error is never taken for "gone").
+func (c *Controller) refreshEnvironments(ctx context.Context) {
+	projects := map[string]bool{}
+	c.mu.Lock()
+	for _, sp := range c.specs {
+		if sp.Railway.Generated() {
+			projects[sp.Railway.ProjectID] = true
+		}
+	}
+	c.mu.Unlock()
+	for id := range projects {
+		p, err := c.infra.client.Project(ctx, id)
+		if err != nil {
+			c.log.Warn("reading the project's environments failed: the generated units stay as they are",
+				zap.String("project", id), zap.Error(err))
+			continue
+		}
+		names := make([]string, 0, len(p.Environments))
+		for _, e := range p.Environments {
+			names = append(names, e.Name)
+		}
+		c.mu.Lock()
+		c.envs[id] = names
+		c.mu.Unlock()
+	}
+}
+
+// acquire waits until this process holds unit u's lease: the file store's
+// lock, or a PostgreSQL lease once the unit is assigned to this replica.
+func (c *Controller) acquire(ctx context.Context, u *unit) (state.Lease, error) {
+	if c.shard != nil {
+		return c.shard.acquire(ctx, u)
+	}
+	return u.app.Locker.Acquire(ctx, u.name)
+}
+
+// revoked is closed when unit u is assigned to another replica (never
+// without sharding).
+func (c *Controller) revoked(ctx context.Context, u *unit) <-chan struct{} {
+	if c.shard == nil {
+		return nil
+	}
+	return c.shard.revoked(ctx, u.name)
+}
