@@ -45,7 +45,6 @@ type Controller struct {
 	mu       sync.Mutex
 	specs    []*spec.Spec  // the valid specs in use
 	invalid  []InvalidFile // fleet: the files that failed to load
-	specErrs []string      // single spec: the problems of the last rejected reload
 	units    map[string]*unit
 	envs     map[string][]string // generator projects' environment names
 	stopping bool
