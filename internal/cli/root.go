@@ -20,6 +20,7 @@ var commands = []func(*App) *cobra.Command{
 	newReportCmd,
 	newRunCmd,
 	newSchemaCmd,
+	newDoctorCmd,
 }
 
 const rootLong = `reconciler keeps a Redis addon on Railway provisioned, wired into the
