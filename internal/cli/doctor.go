@@ -27,7 +27,9 @@ type doctorCheck struct {
 	Fix    string `json:"fix"`
 }
 
-func passed(name, detail string) doctorCheck { return doctorCheck{Check: name, OK: true, Detail: detail} }
+func passed(name, detail string) doctorCheck {
+	return doctorCheck{Check: name, OK: true, Detail: detail}
+}
 
 func failed(name, detail, fix string) doctorCheck {
 	return doctorCheck{Check: name, Detail: detail, Fix: fix}
