@@ -27,11 +27,11 @@ type doctorCheck struct {
 	Fix    string `json:"fix"`
 }
 
-func passed(name, detail string) doctorCheck {
+func doctorOK(name, detail string) doctorCheck {
 	return doctorCheck{Check: name, OK: true, Detail: detail}
 }
 
-func failed(name, detail, fix string) doctorCheck {
+func doctorFail(name, detail, fix string) doctorCheck {
 	return doctorCheck{Check: name, Detail: detail, Fix: fix}
 }
 
@@ -85,7 +85,7 @@ func newDoctorCmd(a *App) *cobra.Command {
 func runDoctor(ctx context.Context, a *App, format string, sendTest bool) error {
 	sp, err := spec.Load(a.File, a.LookupEnv)
 	if err != nil {
-		checks := []doctorCheck{failed("spec", fmt.Sprintf("%s is not valid (each problem is printed below)", a.File),
+		checks := []doctorCheck{doctorFail("spec", fmt.Sprintf("%s is not valid (each problem is printed below)", a.File),
 			"fix each FILE:LINE:COL problem; docs/spec.md lists every message and what it means")}
 		if werr := writeDoctor(a.Stdout, format, checks); werr != nil {
 			return werr
@@ -96,7 +96,7 @@ func runDoctor(ctx context.Context, a *App, format string, sendTest bool) error 
 	defer d.close()
 	ctx, cancel := context.WithTimeout(ctx, d.deadline())
 	defer cancel()
-	checks := append([]doctorCheck{passed("spec", fmt.Sprintf("%s is valid (%s)", sp.File, sp.Name))}, d.run(ctx)...)
+	checks := append([]doctorCheck{doctorOK("spec", fmt.Sprintf("%s is valid (%s)", sp.File, sp.Name))}, d.run(ctx)...)
 	if err := writeDoctor(a.Stdout, format, checks); err != nil {
 		return err
 	}

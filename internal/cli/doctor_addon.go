@@ -20,15 +20,15 @@ func (d *doctor) addonCheck(ctx context.Context) (doctorCheck, bool) {
 	}
 	missing := fmt.Sprintf("service %q not found in %s", a.Service, d.where)
 	if others := d.otherRedis(); len(others) > 0 {
-		return failed("addon", fmt.Sprintf("%s, but %s run a Redis image: apply would create a second Redis", missing, strings.Join(others, ", ")),
+		return doctorFail("addon", fmt.Sprintf("%s, but %s run a Redis image: apply would create a second Redis", missing, strings.Join(others, ", ")),
 			"set addon.service to the name of the Redis service you have (reconciler init finds it), or rename that service"), true
 	}
 	switch {
 	case !a.Create:
-		return failed("addon", missing+", and addon.create is false: the reconciler will not create it",
+		return doctorFail("addon", missing+", and addon.create is false: the reconciler will not create it",
 			"create the Redis service in Railway (or fix addon.service), or set addon.create: true"), true
 	case d.info.Scope == railway.ScopeProject:
-		return failed("addon", missing+": apply would create it, but Railway refuses that to a project token",
+		return doctorFail("addon", missing+": apply would create it, but Railway refuses that to a project token",
 			"export a workspace or account token as RAILWAY_API_TOKEN (it is used before RAILWAY_TOKEN), or create the Redis service in Railway"), true
 	}
 	t, err := d.client.Template(ctx, a.Template)
@@ -36,26 +36,26 @@ func (d *doctor) addonCheck(ctx context.Context) (doctorCheck, bool) {
 		if d.transient(err) {
 			return d.unreachable("addon", err), false
 		}
-		return failed("addon", fmt.Sprintf("%s, and its template %q cannot be read: %v", missing, a.Template, err),
+		return doctorFail("addon", fmt.Sprintf("%s, and its template %q cannot be read: %v", missing, a.Template, err),
 			"set addon.template to a Railway template code (the default, redis, is Railway's Redis)"), true
 	}
-	return passed("addon", fmt.Sprintf("%s: apply will create it from template %q (%s)", missing, a.Template, t.ID)), true
+	return doctorOK("addon", fmt.Sprintf("%s: apply will create it from template %q (%s)", missing, a.Template, t.ID)), true
 }
 
 // presentAddon checks the addon's service as found.
 func (d *doctor) presentAddon(in railway.ServiceInstance) doctorCheck {
-	detail := fmt.Sprintf("service %q (%s) found in %s, image %s, %s", in.ServiceName, in.ServiceID, d.where, orUnknown(in.Image), deployment(in))
+	detail := fmt.Sprintf("service %q (%s) found in %s, image %s, %s", in.ServiceName, in.ServiceID, d.where, imageOrUnknown(in.Image), deployNote(in))
 	switch {
 	case in.Image != "" && !addon.Redis.Matches(in.Image):
-		return failed("addon", detail+": not a Redis image, so the reconciler will neither adopt it nor create another",
+		return doctorFail("addon", detail+": not a Redis image, so the reconciler will neither adopt it nor create another",
 			"set addon.service to your Redis service's name, or rename this service")
 	case in.LatestDeployment != nil && in.LatestDeployment.Status.Bad():
-		return failed("addon", detail, "the Redis service's latest deployment failed: read its deploy logs in Railway and redeploy it")
+		return doctorFail("addon", detail, "the Redis service's latest deployment failed: read its deploy logs in Railway and redeploy it")
 	}
-	return passed("addon", detail)
+	return doctorOK("addon", detail)
 }
 
-func orUnknown(image string) string {
+func imageOrUnknown(image string) string {
 	if image == "" {
 		return "unknown (built from a repository)"
 	}
@@ -98,10 +98,10 @@ func (d *doctor) variablesCheck() doctorCheck {
 		detail += " (plan lists them)"
 	}
 	if len(broken) > 0 {
-		return failed("variables", detail+"; "+strings.Join(broken, "; "),
+		return doctorFail("variables", detail+"; "+strings.Join(broken, "; "),
 			"fix the reference: ${{SERVICE.VARIABLE}} names a service of the environment (or addon.service) and one of its variables")
 	}
-	return passed("variables", detail)
+	return doctorOK("variables", detail)
 }
 
 // brokenRefs lists the references in a declared value that Railway would

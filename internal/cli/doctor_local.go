@@ -38,15 +38,15 @@ func (d *doctor) endpointCheck(ctx context.Context, p *probes.EndpointProbe, i i
 	}
 	switch {
 	case c.OK:
-		return passed(name, fmt.Sprintf("%s answers %d in %s", shown, want, fmtLatency(c.Latency.Seconds()*1000)))
+		return doctorOK(name, fmt.Sprintf("%s answers %d in %s", shown, want, fmtLatency(c.Latency.Seconds()*1000)))
 	case c.Step == probes.StepExpect:
-		return passed(name, fmt.Sprintf("%s answers %d; its expect checks do not pass now (%s): they count once the consumer is bound to Redis", shown, want, c.Message))
+		return doctorOK(name, fmt.Sprintf("%s answers %d; its expect checks do not pass now (%s): they count once the consumer is bound to Redis", shown, want, c.Message))
 	case c.Step == probes.StepStatus:
-		return failed(name, fmt.Sprintf("%s: %s", shown, c.Message), fmt.Sprintf("check health.endpoints[%d].url and .status against what the app serves", i))
+		return doctorFail(name, fmt.Sprintf("%s: %s", shown, c.Message), fmt.Sprintf("check health.endpoints[%d].url and .status against what the app serves", i))
 	case c.Step == probes.StepBody:
-		return failed(name, fmt.Sprintf("%s: %s", shown, c.Message), fmt.Sprintf("point health.endpoints[%d].url at the app's JSON health report, or remove its expect checks", i))
+		return doctorFail(name, fmt.Sprintf("%s: %s", shown, c.Message), fmt.Sprintf("point health.endpoints[%d].url at the app's JSON health report, or remove its expect checks", i))
 	}
-	return failed(name, fmt.Sprintf("%s does not answer from here: %s", shown, c.Message),
+	return doctorFail(name, fmt.Sprintf("%s does not answer from here: %s", shown, c.Message),
 		fmt.Sprintf("check health.endpoints[%d].url: the app must be up and reachable from where the reconciler runs (a Railway public domain, or its private domain from inside the project)", i))
 }
 
@@ -78,18 +78,18 @@ func (d *doctor) webhookCheck(ctx context.Context, n int, s spec.Sink) doctorChe
 	name := fmt.Sprintf("webhook/%d", n)
 	u, err := url.Parse(s.URL.Value())
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return failed(name, fmt.Sprintf("webhook #%d's URL is not an http or https URL (not shown: it is a secret)", n),
+		return doctorFail(name, fmt.Sprintf("webhook #%d's URL is not an http or https URL (not shown: it is a secret)", n),
 			"fix the webhook URL in report.sinks (or the variable it interpolates, e.g. SLACK_WEBHOOK_URL)")
 	}
 	parsed := fmt.Sprintf("webhook #%d: an %s URL that parses (not shown: it is a secret)", n, u.Scheme)
 	if !d.sendTest {
-		return passed(name, parsed+"; --send-test posts a test message to it")
+		return doctorOK(name, parsed+"; --send-test posts a test message to it")
 	}
 	if err := d.sendTestMessage(ctx, s); err != nil {
-		return failed(name, fmt.Sprintf("%s, but the test message failed: %v", parsed, err),
+		return doctorFail(name, fmt.Sprintf("%s, but the test message failed: %v", parsed, err),
 			"check the webhook in Slack (or the receiving service): a 404 or 410 means it was removed; 403, that it is not allowed to post there")
 	}
-	return passed(name, parsed+"; a test message was posted and accepted")
+	return doctorOK(name, parsed+"; a test message was posted and accepted")
 }
 
 // sendTestMessage posts one notification through the report package's

@@ -21,7 +21,7 @@ type railwayResults struct {
 func (d *doctor) railwayChecks(ctx context.Context) railwayResults {
 	var r railwayResults
 	if d.client == nil {
-		r.main = []doctorCheck{failed("token", d.clientErr.Error()+"; the checks that need Railway are left out",
+		r.main = []doctorCheck{doctorFail("token", d.clientErr.Error()+"; the checks that need Railway are left out",
 			"export a workspace token (Railway: account settings, Tokens) as RAILWAY_API_TOKEN, or a project token as RAILWAY_TOKEN")}
 		return r
 	}
@@ -46,14 +46,14 @@ func (d *doctor) tokenCheck(ctx context.Context) ([]doctorCheck, bool) {
 		if d.transient(err) {
 			return []doctorCheck{d.unreachable("token", err)}, false
 		}
-		return []doctorCheck{failed("token", err.Error()+"; the checks that need Railway are left out", tokenFix(err))}, false
+		return []doctorCheck{doctorFail("token", err.Error()+"; the checks that need Railway are left out", tokenFix(err))}, false
 	}
 	d.info = info
 	detail := info.Describe() + ", accepted by Railway"
 	if info.Scope == railway.ScopeProject {
 		detail += "; note: a project token cannot create the addon (a workspace or account token in RAILWAY_API_TOKEN can)"
 	}
-	return []doctorCheck{passed("token", detail)}, true
+	return []doctorCheck{doctorOK("token", detail)}, true
 }
 
 func tokenFix(err error) string {
@@ -75,7 +75,7 @@ func (d *doctor) projectCheck(ctx context.Context) ([]doctorCheck, bool) {
 		if d.transient(err) {
 			return []doctorCheck{d.unreachable("project", err)}, false
 		}
-		return []doctorCheck{failed("project", fmt.Sprintf("project %s cannot be read with %s: %v", id, d.info.EnvVar, err),
+		return []doctorCheck{doctorFail("project", fmt.Sprintf("project %s cannot be read with %s: %v", id, d.info.EnvVar, err),
 			"check railway.projectId (the project's settings show its id); a workspace token reaches only the projects of its workspace")}, false
 	}
 	d.proj = p
@@ -94,22 +94,22 @@ func (d *doctor) pickEnvironment() (doctorCheck, bool) {
 	if !r.Generated() {
 		e, ok := p.Environment(r.Environment)
 		if !ok {
-			return failed("project", fmt.Sprintf("environment %q not found in project %q (%s); it has %s", r.Environment, p.Name, p.ID, quoteList(names)),
+			return doctorFail("project", fmt.Sprintf("environment %q not found in project %q (%s); it has %s", r.Environment, p.Name, p.ID, quotedNames(names)),
 				"set railway.environment to one of the project's environments (a name or an id)"), false
 		}
 		d.env, d.where = e, fmt.Sprintf("%q", e.Name)
-		return passed("project", fmt.Sprintf("project %q (%s), environment %q (%s)", p.Name, p.ID, e.Name, e.ID)), true
+		return doctorOK("project", fmt.Sprintf("project %q (%s), environment %q (%s)", p.Name, p.ID, e.Name, e.ID)), true
 	}
 	managed := r.SelectEnvironments(names)
 	if len(managed) == 0 {
-		return failed("project", fmt.Sprintf("no environment of project %q (%s) is managed by railway.environments or railway.environmentPattern; it has %s", p.Name, p.ID, quoteList(names)),
+		return doctorFail("project", fmt.Sprintf("no environment of project %q (%s) is managed by railway.environments or railway.environmentPattern; it has %s", p.Name, p.ID, quotedNames(names)),
 			"list existing environments in railway.environments, or fix railway.environmentPattern"), false
 	}
 	d.env, _ = p.Environment(managed[0])
 	d.where = fmt.Sprintf("%q", d.env.Name)
 	detail := fmt.Sprintf("project %q (%s), %d environments managed: %s; the checks below look at %q (%s), the first",
-		p.Name, p.ID, len(managed), quoteList(managed), d.env.Name, d.env.ID)
-	return passed("project", detail), true
+		p.Name, p.ID, len(managed), quotedNames(managed), d.env.Name, d.env.ID)
+	return doctorOK("project", detail), true
 }
 
 // projectTokenScope checks that a project token is the spec's project's and
@@ -119,16 +119,16 @@ func (d *doctor) projectTokenScope() (doctorCheck, bool) {
 	fix := "use a project token of the spec's project and environment in RAILWAY_TOKEN, or a workspace token in RAILWAY_API_TOKEN"
 	switch {
 	case t.Project.ID != r.ProjectID:
-		return failed("project", fmt.Sprintf("%s is a token for project %q (%s), not project %s", t.EnvVar, t.Project.Name, t.Project.ID, r.ProjectID), fix), false
+		return doctorFail("project", fmt.Sprintf("%s is a token for project %q (%s), not project %s", t.EnvVar, t.Project.Name, t.Project.ID, r.ProjectID), fix), false
 	case r.Generated():
-		return failed("project", fmt.Sprintf("%s is a project token: it reaches environment %q only, and the spec manages several", t.EnvVar, t.Environment.Name),
+		return doctorFail("project", fmt.Sprintf("%s is a project token: it reaches environment %q only, and the spec manages several", t.EnvVar, t.Environment.Name),
 			"use a workspace or account token in RAILWAY_API_TOKEN for railway.environments or railway.environmentPattern"), false
 	case r.Environment != t.Environment.ID && r.Environment != t.Environment.Name:
-		return failed("project", fmt.Sprintf("%s is a project token for environment %q (%s), not for environment %q", t.EnvVar, t.Environment.Name, t.Environment.ID, r.Environment), fix), false
+		return doctorFail("project", fmt.Sprintf("%s is a project token for environment %q (%s), not for environment %q", t.EnvVar, t.Environment.Name, t.Environment.ID, r.Environment), fix), false
 	}
 	d.proj = &railway.Project{ID: t.Project.ID, Name: t.Project.Name}
 	d.env, d.where = t.Environment, fmt.Sprintf("%q", t.Environment.Name)
-	return passed("project", fmt.Sprintf("project %q (%s), environment %q (%s)", t.Project.Name, t.Project.ID, t.Environment.Name, t.Environment.ID)), true
+	return doctorOK("project", fmt.Sprintf("project %q (%s), environment %q (%s)", t.Project.Name, t.Project.ID, t.Environment.Name, t.Environment.ID)), true
 }
 
 // serviceChecks reads every service of the environment with its variables
@@ -139,7 +139,7 @@ func (d *doctor) serviceChecks(ctx context.Context) ([]doctorCheck, bool) {
 		if d.transient(err) {
 			return []doctorCheck{d.unreachable("variables", err)}, false
 		}
-		return []doctorCheck{failed("variables", fmt.Sprintf("the services and variables of %s cannot be read: %v", d.where, err),
+		return []doctorCheck{doctorFail("variables", fmt.Sprintf("the services and variables of %s cannot be read: %v", d.where, err),
 			"the token must reach this environment: a project token reaches its own environment only")}, false
 	}
 	d.obs = obs
@@ -160,14 +160,14 @@ func (d *doctor) consumerCheck(i int, c spec.Consumer) doctorCheck {
 	name := "consumer/" + c.Service
 	in, ok := d.obs.Instance(c.Service)
 	if !ok {
-		return failed(name, fmt.Sprintf("service %q not found in %s; it has %s", c.Service, d.where, quoteList(d.serviceNames())),
+		return doctorFail(name, fmt.Sprintf("service %q not found in %s; it has %s", c.Service, d.where, quotedNames(d.serviceNames())),
 			fmt.Sprintf("set consumers[%d].service to the service's exact name (case counts)%s, or create the service in Railway", i, d.didYouMean(c.Service)))
 	}
-	return passed(name, fmt.Sprintf("service %q (%s) found in %s, %s", c.Service, in.ServiceID, d.where, deployment(in)))
+	return doctorOK(name, fmt.Sprintf("service %q (%s) found in %s, %s", c.Service, in.ServiceID, d.where, deployNote(in)))
 }
 
 // deployment describes an instance's latest deployment.
-func deployment(in railway.ServiceInstance) string {
+func deployNote(in railway.ServiceInstance) string {
 	if in.LatestDeployment == nil {
 		return "never deployed"
 	}
@@ -193,7 +193,7 @@ func (d *doctor) didYouMean(name string) string {
 }
 
 // quoteList quotes and joins names: "a", "b"; "none" when empty.
-func quoteList(names []string) string {
+func quotedNames(names []string) string {
 	if len(names) == 0 {
 		return "none"
 	}
@@ -208,7 +208,7 @@ func quoteList(names []string) string {
 func (d *doctor) rateCheck() doctorCheck {
 	s, budget := d.client.Stats(), d.sp.Railway.MaxRequestsPerHour
 	if !s.RateLimitKnown {
-		return passed("rate-limit", fmt.Sprintf("Railway's answers carried no rate-limit headers; the reconciler keeps to its own budget, railway.maxRequestsPerHour = %d", budget))
+		return doctorOK("rate-limit", fmt.Sprintf("Railway's answers carried no rate-limit headers; the reconciler keeps to its own budget, railway.maxRequestsPerHour = %d", budget))
 	}
 	reset := "the next reset"
 	if !s.RateLimitReset.IsZero() {
@@ -217,10 +217,10 @@ func (d *doctor) rateCheck() doctorCheck {
 	detail := fmt.Sprintf("Railway allows %d requests per hour; %d left until %s; the reconciler's own budget is %d per hour",
 		s.RateLimitLimit, s.RateLimitRemaining, reset, budget)
 	if s.Reserved {
-		return failed("rate-limit", detail+fmt.Sprintf(", and the last %d are kept for rollbacks", s.Reserve),
+		return doctorFail("rate-limit", detail+fmt.Sprintf(", and the last %d are kept for rollbacks", s.Reserve),
 			fmt.Sprintf("wait until %s: until then the reconciler sends only what a rollback needs; see what else uses this token", reset))
 	}
-	return passed("rate-limit", detail)
+	return doctorOK("rate-limit", detail)
 }
 
 // logFilter is the filter the log probe sends for a log expectation: the
@@ -253,20 +253,20 @@ func (d *doctor) logCheck(ctx context.Context, i int, exp spec.LogExpectation) d
 	in, ok := d.obs.Instance(exp.Service)
 	switch {
 	case !ok:
-		return failed(name, fmt.Sprintf("service %q not found in %s", exp.Service, d.where), fmt.Sprintf("set health.logs[%d].service to a consumer's name", i))
+		return doctorFail(name, fmt.Sprintf("service %q not found in %s", exp.Service, d.where), fmt.Sprintf("set health.logs[%d].service to a consumer's name", i))
 	case in.LatestDeployment == nil:
-		return passed(name, fmt.Sprintf("not checked: %q has no deployment yet to read logs from", exp.Service))
+		return doctorOK(name, fmt.Sprintf("not checked: %q has no deployment yet to read logs from", exp.Service))
 	case d.left() < 1:
-		return passed(name, fmt.Sprintf("not checked: doctor's %d Railway requests are used", doctorMaxRequests))
+		return doctorOK(name, fmt.Sprintf("not checked: doctor's %d Railway requests are used", doctorMaxRequests))
 	}
 	dep := in.LatestDeployment.ID
 	err := d.client.CheckLogFilter(ctx, dep, filter)
 	switch {
 	case err == nil:
-		return passed(name, fmt.Sprintf("Railway accepts the filter %s on %q's deployment %s", filter, exp.Service, dep))
+		return doctorOK(name, fmt.Sprintf("Railway accepts the filter %s on %q's deployment %s", filter, exp.Service, dep))
 	case d.transient(err):
 		return d.unreachable(name, err)
 	}
-	return failed(name, fmt.Sprintf("Railway refused the filter %s on %q's deployment %s: %v", filter, exp.Service, dep, err),
+	return doctorFail(name, fmt.Sprintf("Railway refused the filter %s on %q's deployment %s: %v", filter, exp.Service, dep, err),
 		fmt.Sprintf("change health.logs[%d].contains to plain text from the line the app logs", i))
 }

@@ -26,18 +26,18 @@ func (d *doctor) addonRedisCheck(ctx context.Context) []doctorCheck {
 	in, ok := d.obs.Instance(d.sp.Addon.Service)
 	switch {
 	case !ok && d.sp.Addon.Create:
-		return []doctorCheck{passed("redis", fmt.Sprintf("nothing to probe yet: there is no Redis in %s until apply creates it%s", d.where, d.outsideNote()))}
+		return []doctorCheck{doctorOK("redis", fmt.Sprintf("nothing to probe yet: there is no Redis in %s until apply creates it%s", d.where, d.outsideNote()))}
 	case !ok || (in.Image != "" && !addon.Redis.Matches(in.Image)):
 		return nil // the addon check said why
 	case d.left() < 1:
-		return []doctorCheck{passed("redis", fmt.Sprintf("not checked: doctor's %d Railway requests are used", doctorMaxRequests))}
+		return []doctorCheck{doctorOK("redis", fmt.Sprintf("not checked: doctor's %d Railway requests are used", doctorMaxRequests))}
 	}
 	vars, err := d.client.RenderedVariables(ctx, d.proj.ID, d.env.ID, in.ServiceID)
 	if err != nil {
 		if d.transient(err) {
 			return []doctorCheck{d.unreachable("redis", err)}
 		}
-		return []doctorCheck{failed("redis", fmt.Sprintf("the variables of %q cannot be read rendered: %v", in.ServiceName, err),
+		return []doctorCheck{doctorFail("redis", fmt.Sprintf("the variables of %q cannot be read rendered: %v", in.ServiceName, err),
 			"the token must be able to read the Redis service's variables")}
 	}
 	u, source, c := d.pickRedisURL(vars)
@@ -71,11 +71,11 @@ func (d *doctor) pickRedisURL(vars map[string]spec.Secret) (spec.Secret, string,
 		}
 		return pub, src, nil
 	case u.IsZero():
-		c := failed("redis", fmt.Sprintf("the addon has no %s or %s variable to probe", k.URLVariable, k.PublicURLVariable),
+		c := doctorFail("redis", fmt.Sprintf("the addon has no %s or %s variable to probe", k.URLVariable, k.PublicURLVariable),
 			"set health.redis.url to the Redis URL to probe, or check that addon.service is a Railway Redis")
 		return u, "", &c
 	}
-	c := failed("redis", fmt.Sprintf("the addon's %s, %s, is on Railway's private network (*.railway.internal), reachable only from services in the project, and it has no %s",
+	c := doctorFail("redis", fmt.Sprintf("the addon's %s, %s, is on Railway's private network (*.railway.internal), reachable only from services in the project, and it has no %s",
 		k.URLVariable, spec.RedactURL(u.Value()), k.PublicURLVariable), privateFix)
 	return u, "", &c
 }
@@ -91,29 +91,29 @@ func privateHost(raw string) bool {
 func (d *doctor) probeRedis(ctx context.Context, u spec.Secret, source string) doctorCheck {
 	shown := fmt.Sprintf("%s (%s)", spec.RedactURL(u.Value()), source)
 	if why := spec.RedisURLProblem(u.Value()); why != "" {
-		return failed("redis", shown+": "+why, privateFix)
+		return doctorFail("redis", shown+": "+why, privateFix)
 	}
 	if privateHost(u.Value()) && !d.inside {
-		return failed("redis", shown+" is on Railway's private network (*.railway.internal), reachable only from services in the project, not from here", privateFix)
+		return doctorFail("redis", shown+" is on Railway's private network (*.railway.internal), reachable only from services in the project, not from here", privateFix)
 	}
 	h := d.sp.Health.Redis
 	p, err := probes.NewRedisProbe(probes.RedisOptions{Name: d.sp.Name, URL: u, MaxLatency: h.MaxLatency,
 		MaxMemory: int64(h.MaxMemory), PubSub: h.PubSub, ExpectKeys: h.ExpectKeys, Logger: d.log})
 	if err != nil {
-		return failed("redis", shown+": "+err.Error(), "set a redis:// or rediss:// URL")
+		return doctorFail("redis", shown+": "+err.Error(), "set a redis:// or rediss:// URL")
 	}
 	defer p.Close()
 	pctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	c := p.Probe(pctx)
 	if !c.OK {
-		return failed("redis", fmt.Sprintf("%s fails from here at %s: %s", shown, c.Step, c.Message), redisFix(c.Step))
+		return doctorFail("redis", fmt.Sprintf("%s fails from here at %s: %s", shown, c.Step, c.Message), redisFix(c.Step))
 	}
 	detail := fmt.Sprintf("%s answers from here: PING %s", shown, fmtLatency(c.Latency.Seconds()*1000))
 	if c.UsedMemory > 0 {
 		detail += fmt.Sprintf(", used memory %.1f MiB", float64(c.UsedMemory)/(1<<20))
 	}
-	return passed("redis", detail)
+	return doctorOK("redis", detail)
 }
 
 // redisFix says what to do about a failed probe step.

@@ -50,7 +50,7 @@ type doctor struct {
 
 func newDoctor(a *App, sp *spec.Spec, sendTest bool) *doctor {
 	d := &doctor{sp: sp, log: a.Logger.Named("doctor"), lookup: a.LookupEnv, now: a.Now,
-		timeout: sp.Health.ProbeTimeout, sendTest: sendTest, inside: insideRailway(a.LookupEnv)}
+		timeout: sp.Health.ProbeTimeout, sendTest: sendTest, inside: runsInRailway(a.LookupEnv)}
 	if d.timeout <= 0 {
 		d.timeout = spec.DefaultProbeTimeout
 	}
@@ -72,7 +72,7 @@ func newDoctor(a *App, sp *spec.Spec, sendTest bool) *doctor {
 // insideRailway reports whether the process runs as a Railway service,
 // where private networking (*.railway.internal) is reachable (as the
 // reconciler decides it).
-func insideRailway(lookup func(string) (string, bool)) bool {
+func runsInRailway(lookup func(string) (string, bool)) bool {
 	_, ok := lookup("RAILWAY_PRIVATE_DOMAIN")
 	return ok
 }
@@ -172,7 +172,7 @@ func (d *doctor) transient(err error) bool {
 
 // unreachable is the one line for a Railway that did not answer.
 func (d *doctor) unreachable(name string, err error) doctorCheck {
-	return failed(name, fmt.Sprintf("Railway (%s) did not answer: %v; the checks that need Railway are left out", d.sp.Railway.Endpoint, err),
+	return doctorFail(name, fmt.Sprintf("Railway (%s) did not answer: %v; the checks that need Railway are left out", d.sp.Railway.Endpoint, err),
 		"check this machine's network and proxy settings for "+d.sp.Railway.Endpoint+
 			" and Railway's status (https://status.railway.com), then run doctor again")
 }

@@ -37,14 +37,14 @@ const stateDirFix = "set state.path to a file in a writable directory (on Railwa
 func (d *doctor) fileStateCheck(ctx context.Context) doctorCheck {
 	p, err := state.ResolvePath(d.sp.State.Path)
 	if err != nil {
-		return failed("state", err.Error(), stateDirFix)
+		return doctorFail("state", err.Error(), stateDirFix)
 	}
 	where, err := writableDir(filepath.Dir(p))
 	if err != nil {
-		return failed("state", fmt.Sprintf("%s cannot be written: %v", p, err), stateDirFix)
+		return doctorFail("state", fmt.Sprintf("%s cannot be written: %v", p, err), stateDirFix)
 	}
 	if err := lockOpens(p + ".lock"); err != nil {
-		return failed("state", fmt.Sprintf("%s's lock cannot be opened: %v", p, err), "make "+p+".lock writable by the reconciler's user, or remove it while no reconciler runs")
+		return doctorFail("state", fmt.Sprintf("%s's lock cannot be opened: %v", p, err), "make "+p+".lock writable by the reconciler's user, or remove it while no reconciler runs")
 	}
 	saved, c := savedState(p)
 	if c != nil {
@@ -58,7 +58,7 @@ func (d *doctor) fileStateCheck(ctx context.Context) doctorCheck {
 	case held:
 		lock = fmt.Sprintf("locked by %s: apply, rollback and rollforward from here are refused while it runs", h)
 	}
-	return passed("state", fmt.Sprintf("%s: %s, %s, %s", p, where, saved, lock))
+	return doctorOK("state", fmt.Sprintf("%s: %s, %s, %s", p, where, saved, lock))
 }
 
 // writableDir checks that dir, or, when it does not exist yet, its nearest
@@ -128,13 +128,13 @@ func savedState(p string) (string, *doctorCheck) {
 	case errors.Is(err, state.ErrNoState):
 		return "no state yet", nil
 	case errors.Is(err, state.ErrNewerState):
-		c := failed("state", err.Error(), "upgrade the reconciler to the version that wrote it")
+		c := doctorFail("state", err.Error(), "upgrade the reconciler to the version that wrote it")
 		return "", &c
 	case errors.Is(err, state.ErrCorrupt):
-		c := failed("state", err.Error(), "apply moves a corrupt state aside and starts over (plan and report refuse it): look at the file, then run apply")
+		c := doctorFail("state", err.Error(), "apply moves a corrupt state aside and starts over (plan and report refuse it): look at the file, then run apply")
 		return "", &c
 	}
-	c := failed("state", err.Error(), "make the state file readable by the reconciler's user")
+	c := doctorFail("state", err.Error(), "make the state file readable by the reconciler's user")
 	return "", &c
 }
 
@@ -145,18 +145,18 @@ func (d *doctor) postgresCheck(ctx context.Context) doctorCheck {
 	defer cancel()
 	in, err := pgstore.Inspect(ctx, d.sp.State.Postgres.URL.Value(), d.sp.Name)
 	if err != nil {
-		return failed("state", err.Error(), "check state.postgres.url (its host, port, user and password) and that the database accepts connections from here; "+
+		return doctorFail("state", err.Error(), "check state.postgres.url (its host, port, user and password) and that the database accepts connections from here; "+
 			"a Railway Postgres answers from outside the project only through its TCP proxy (DATABASE_PUBLIC_URL)")
 	}
 	detail := fmt.Sprintf("postgres at %s answers", in.Target)
 	switch {
 	case in.SchemaVersion > pgstore.SchemaVersion:
-		return failed("state", fmt.Sprintf("%s, but its reconciler tables are at schema version %d, newer than this build's %d", detail, in.SchemaVersion, pgstore.SchemaVersion),
+		return doctorFail("state", fmt.Sprintf("%s, but its reconciler tables are at schema version %d, newer than this build's %d", detail, in.SchemaVersion, pgstore.SchemaVersion),
 			"upgrade the reconciler to the version the other replicas run")
 	case in.SchemaVersion == 0:
 		detail += "; no reconciler tables yet (the first run creates them)"
 	}
-	return passed("state", detail+"; "+leaseHolders(in.Leases))
+	return doctorOK("state", detail+"; "+leaseHolders(in.Leases))
 }
 
 // leaseHolders names who holds each lease.
