@@ -17,6 +17,7 @@ import (
 	"github.com/smartlic/reconciler/internal/redisserver"
 	"github.com/smartlic/reconciler/internal/redisserver/redistest"
 	"github.com/smartlic/reconciler/internal/testspec"
+	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/railway/railwaytest"
 )
 
@@ -35,6 +36,9 @@ func newDoctorScene(t *testing.T) *doctorScene {
 	t.Helper()
 	sim := railwaytest.NewT(t, railwaytest.Options{DeployDuration: 100 * time.Millisecond, WorkflowDuration: 200 * time.Millisecond})
 	sb := sim.SeedSandbox(cliToken, "backend")
+	if d, ok := sim.LatestDeployment(sb.EnvironmentID, sb.ConsumerID); !ok || !sim.SetDeploymentStatus(d.ID, railway.StatusSuccess) {
+		t.Fatal("the sandbox's backend has no deployment")
+	}
 	return &doctorScene{sim: sim, pid: sb.ProjectID, eid: sb.EnvironmentID, backendID: sb.ConsumerID,
 		statePath: filepath.Join(t.TempDir(), "state", "state.json"),
 		env:       map[string]string{"RAILWAY_PROJECT_ID": sb.ProjectID, "RAILWAY_API_TOKEN": cliToken}}
@@ -58,7 +62,7 @@ func (s *doctorScene) addRedis(t *testing.T, name string, real bool) string {
 		"REDIS_URL":        "redis://${{REDISUSER}}:${{REDISPASSWORD}}@${{REDISHOST}}:${{REDISPORT}}",
 		"REDIS_PUBLIC_URL": "redis://default:${{REDIS_PASSWORD}}@${{RAILWAY_TCP_PROXY_DOMAIN}}:${{RAILWAY_TCP_PROXY_PORT}}",
 	})
-	s.sim.Deploy(s.eid, id)
+	s.sim.SetDeploymentStatus(s.sim.Deploy(s.eid, id), railway.StatusSuccess) // up at once: no waiting
 	s.sim.SetVariables(s.eid, s.backendID, map[string]string{"REDIS_URL": "${{" + name + ".REDIS_URL}}"})
 	return id
 }

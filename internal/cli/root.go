@@ -21,6 +21,7 @@ var commands = []func(*App) *cobra.Command{
 	newRunCmd,
 	newSchemaCmd,
 	newDoctorCmd,
+	newInitCmd,
 }
 
 const rootLong = `reconciler keeps a Redis addon on Railway provisioned, wired into the
