@@ -85,8 +85,12 @@ func newDoctorCmd(a *App) *cobra.Command {
 func runDoctor(ctx context.Context, a *App, format string, sendTest bool) error {
 	sp, err := spec.Load(a.File, a.LookupEnv)
 	if err != nil {
-		checks := []doctorCheck{doctorFail("spec", fmt.Sprintf("%s is not valid (each problem is printed below)", a.File),
-			"fix each FILE:LINE:COL problem; docs/spec.md lists every message and what it means")}
+		detail := fmt.Sprintf("%s cannot be used: each problem is printed on stderr", a.File)
+		if format == "json" {
+			detail = fmt.Sprintf("%s cannot be used: %s", a.File, strings.ReplaceAll(err.Error(), "\n", "; "))
+		}
+		checks := []doctorCheck{doctorFail("spec", detail,
+			"fix each problem (docs/spec.md lists every message and what it means); with no spec yet, write one with reconciler init")}
 		if werr := writeDoctor(a.Stdout, format, checks); werr != nil {
 			return werr
 		}

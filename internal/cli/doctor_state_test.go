@@ -101,7 +101,12 @@ func TestDoctorInvalidSpec(t *testing.T) {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", got.code, got.stdout, got.stderr)
 	}
 	got = run(t, testEnv, "doctor", "-f", path, "--output", "json")
-	if got.code != ExitInvalid || !strings.HasPrefix(got.stdout, "[\n  {\n    \"check\": \"spec\",\n    \"ok\": false,") {
+	if got.code != ExitInvalid || !strings.HasPrefix(got.stdout, "[\n  {\n    \"check\": \"spec\",\n    \"ok\": false,") ||
+		!strings.Contains(got.stdout, "1:10: version: unsupported version 2") {
 		t.Errorf("json: exit %d\n%s", got.code, got.stdout)
+	}
+	got = run(t, testEnv, "doctor", "-f", filepath.Join(t.TempDir(), "none.yaml"))
+	if got.code != ExitInvalid || !strings.Contains(got.stdout, "reconciler init") || !strings.Contains(got.stderr, "no such file") {
+		t.Errorf("no spec: exit %d\n%s%s", got.code, got.stdout, got.stderr)
 	}
 }
