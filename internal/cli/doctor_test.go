@@ -2,9 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -276,4 +279,42 @@ func TestDoctorFleet(t *testing.T) {
 	if c := checks["project"]; code != ExitFailure || c.OK || !strings.Contains(c.Detail, "no environment of project") {
 		t.Errorf("no match: %+v", c)
 	}
+}
+
+// TestDoctorRailwayRefused: nothing listens at railway.endpoint (no
+// network, a wrong endpoint): one ✗ line at once, no retries.
+func TestDoctorRailwayRefused(t *testing.T) {
+	s := newDoctorScene(t)
+	body := testspec.Doc(testspec.Options{Endpoint: fmt.Sprintf("http://127.0.0.1:%d/graphql/v2", closedPort(t)),
+		ProjectID: "${RAILWAY_PROJECT_ID}", StatePath: s.statePath})
+	start := time.Now()
+	code, checks, got := s.doctor(t, writeSpec(t, body))
+	if elapsed := time.Since(start); elapsed > 3*time.Second {
+		t.Errorf("doctor took %s against a refused connection", elapsed)
+	}
+	if c := checks["token"]; code != ExitFailure || c.OK || !strings.Contains(c.Detail, "did not answer") || !strings.Contains(c.Detail, "connection refused") {
+		t.Errorf("exit %d:\n%s", code, got.stdout)
+	}
+	if len(checks) != 3 || got.stderr != "" {
+		t.Errorf("want spec, token and state only, and nothing logged:\n%s\nstderr:\n%s", got.stdout, got.stderr)
+	}
+}
+
+// TestDoctorSendTestFails: a removed Slack webhook answers 404: one post,
+// a ✗ line with Slack's answer, and the URL nowhere.
+func TestDoctorSendTestFails(t *testing.T) {
+	s := newDoctorScene(t)
+	var posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		posts.Add(1)
+		http.Error(w, "no_service", http.StatusNotFound)
+	}))
+	t.Cleanup(srv.Close)
+	s.env["HOOK_URL"] = srv.URL + "/services/T000/B000/s3cr3t-webhook-token"
+	path := s.spec(t, "", "report:\n  sinks:\n    - webhook: ${HOOK_URL}\n")
+	code, checks, got := s.doctor(t, path, "--send-test")
+	if c := checks["webhook/1"]; code != ExitFailure || c.OK || !strings.Contains(c.Detail, "HTTP 404: no_service") || posts.Load() != 1 {
+		t.Errorf("exit %d, %d posts:\n%s", code, posts.Load(), got.stdout)
+	}
+	assertNoSecrets(t, got, "s3cr3t-webhook-token", srv.URL)
 }
