@@ -20,6 +20,8 @@ var commands = []func(*App) *cobra.Command{
 	newReportCmd,
 	newRunCmd,
 	newSchemaCmd,
+	newDoctorCmd,
+	newInitCmd,
 }
 
 const rootLong = `reconciler keeps a Redis addon on Railway provisioned, wired into the
