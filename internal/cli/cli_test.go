@@ -218,7 +218,7 @@ func TestEveryCommandHasExamples(t *testing.T) {
 // TestFileFlagOnlyWhereASpecIsRead: -f/--file is in the help of exactly
 // the commands that read a spec.
 func TestFileFlagOnlyWhereASpecIsRead(t *testing.T) {
-	readers := []string{"validate", "plan", "apply", "status", "rollback", "rollforward", "report", "run"}
+	readers := []string{"validate", "plan", "apply", "status", "rollback", "rollforward", "report", "run", "doctor"}
 	root := newRoot(&App{})
 	for _, c := range root.Commands() {
 		got := run(t, nil, c.Name(), "--help")

@@ -70,11 +70,15 @@ func newDoctorCmd(a *App) *cobra.Command {
 		Use:   "doctor",
 		Short: "Check the spec, the token, the project, Redis and the state before the first apply",
 		Long:  doctorLong,
-		Args:  cobra.NoArgs,
+		Example: `  reconciler doctor -f desired.yaml
+  reconciler doctor --output json
+  reconciler doctor --send-test`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDoctor(cmd.Context(), a, output.value, sendTest)
 		},
 	}
+	specFlag(a, cmd)
 	cmd.Flags().Var(output, "output", "output format")
 	cmd.Flags().BoolVar(&sendTest, "send-test", false, "post a test message to each webhook sink")
 	return cmd
