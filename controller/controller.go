@@ -52,13 +52,17 @@ type Controller struct {
 	shard    *shard          // the units' assignment to replicas (PostgreSQL fleet)
 }
 
-// infra is what the units share: one Railway client (one budget per
-// token) and, with PostgreSQL, one store (one pool, the locker, the
-// mailbox).
+// infra is what the units share: one Railway client per endpoint (the
+// token is the process's: one budget, the smallest of the specs using it)
+// and, with PostgreSQL, one store (one pool, the locker, the mailbox).
 type infra struct {
-	client *railway.Client
-	store  *app.Store
+	// client is the first spec's endpoint's: the access check, the
+	// generators' reads and the metrics use it.
+	client  *railway.Client
+	clients map[string]*railway.Client
+	store   *app.Store
 }
+
 
 // observer returns the Railway the reconciler of a unit of sp calls; nil:
 // the client itself.
@@ -174,16 +178,26 @@ func (c *Controller) start(ctx context.Context) (*session, error) {
 // smallest budget of the specs, and the shared store when the state is in
 // PostgreSQL.
 func (c *Controller) buildInfra(ctx context.Context) error {
-	o := app.Options{Spec: c.opts.Spec, LookupEnv: c.opts.LookupEnv, Logger: c.opts.Logger, Version: c.opts.Version,
-		HTTPClient: c.opts.HTTPClient, Now: c.opts.Now, Instance: state.InstanceID(), OnRequest: c.onRequest}
-	sp := *c.opts.Spec
-	sp.Railway.MaxRequestsPerHour = budgetOf(c.specs)
-	o.Spec = &sp
-	client, err := app.NewClient(o)
-	if err != nil {
-		return err
+	c.infra.clients = map[string]*railway.Client{}
+	for _, s := range c.specs {
+		if c.infra.clients[s.Railway.Endpoint] != nil {
+			continue
+		}
+		client, err := c.newClient(s, c.specs)
+		if err != nil {
+			return err
+		}
+		c.infra.clients[s.Railway.Endpoint] = client
 	}
-	c.infra.client = client
+	c.infra.client = c.infra.clients[c.opts.Spec.Railway.Endpoint]
+	if c.infra.client == nil {
+		client, err := c.newClient(c.opts.Spec, c.specs)
+		if err != nil {
+			return err
+		}
+		c.infra.client = client
+	}
+	sp := *c.opts.Spec
 	if !sp.State.UsesPostgres() {
 		return nil
 	}
@@ -193,6 +207,21 @@ func (c *Controller) buildInfra(ctx context.Context) error {
 	}
 	c.infra.store = &store
 	return nil
+}
+
+// newClient builds the client of sp's endpoint, sized to the smallest
+// budget of the specs using that endpoint.
+func (c *Controller) newClient(sp *spec.Spec, specs []*spec.Spec) (*railway.Client, error) {
+	var same []*spec.Spec
+	for _, s := range specs {
+		if s.Railway.Endpoint == sp.Railway.Endpoint {
+			same = append(same, s)
+		}
+	}
+	cp := *sp
+	cp.Railway.MaxRequestsPerHour = budgetOf(append(same, sp))
+	return app.NewClient(app.Options{Spec: &cp, LookupEnv: c.opts.LookupEnv, Logger: c.opts.Logger, Version: c.opts.Version,
+		HTTPClient: c.opts.HTTPClient, Now: c.opts.Now, Instance: state.InstanceID(), OnRequest: c.onRequest})
 }
 
 // budgetOf is the budget of a client shared by specs: the smallest

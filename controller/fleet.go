@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
 )
@@ -210,7 +211,7 @@ func (c *Controller) refreshEnvironments(ctx context.Context) {
 	}
 	c.mu.Unlock()
 	for id := range projects {
-		p, err := c.infra.client.Project(ctx, id)
+		p, err := c.clientForProject(id).Project(ctx, id)
 		if err != nil {
 			c.log.Warn("reading the project's environments failed: the generated units stay as they are",
 				zap.String("project", id), zap.Error(err))
@@ -242,4 +243,37 @@ func (c *Controller) revoked(ctx context.Context, u *unit) <-chan struct{} {
 		return nil
 	}
 	return c.shard.revoked(ctx, u.name)
+}
+
+// clientFor returns the client of sp's endpoint, making one for an
+// endpoint a reload brought.
+func (c *Controller) clientFor(sp *spec.Spec) *railway.Client {
+	c.mu.Lock()
+	cl := c.infra.clients[sp.Railway.Endpoint]
+	c.mu.Unlock()
+	if cl != nil {
+		return cl
+	}
+	cl, err := c.newClient(sp, c.specsInUse())
+	if err != nil {
+		c.log.Warn("a client for the spec's endpoint could not be made; using the first spec's", zap.Error(err))
+		return c.infra.client
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if got := c.infra.clients[sp.Railway.Endpoint]; got != nil {
+		return got
+	}
+	c.infra.clients[sp.Railway.Endpoint] = cl
+	return cl
+}
+
+// clientForProject returns the client of the first spec of project id.
+func (c *Controller) clientForProject(id string) *railway.Client {
+	for _, sp := range c.specsInUse() {
+		if sp.Railway.ProjectID == id {
+			return c.clientFor(sp)
+		}
+	}
+	return c.infra.client
 }

@@ -157,6 +157,13 @@ func (h *harness) start(mod func(*controller.Options)) {
 	if mod != nil {
 		mod(&opts)
 	}
+	h.runController(opts, ln)
+}
+
+// runController runs a controller with opts, served on ln.
+func (h *harness) runController(opts controller.Options, ln net.Listener) {
+	h.t.Helper()
+	var err error
 	h.ctrl, err = controller.New(opts)
 	if err != nil {
 		h.t.Fatal(err)

@@ -71,7 +71,7 @@ func (c *Controller) newUnit(ctx context.Context, sp *spec.Spec, specName string
 		Spec: sp, LookupEnv: c.opts.LookupEnv, Logger: c.opts.Logger, Version: c.opts.Version,
 		Store: app.StoreStandby, Command: c.opts.Command, Hooks: u.hooks(), OnRequest: c.onRequest,
 		HTTPClient: c.opts.HTTPClient, Now: c.opts.Now, Instance: state.InstanceID(),
-		Railway: c.infra.client, Observer: c.infra.observer(sp), SharedStore: c.infra.store,
+		Railway: c.clientFor(sp), Observer: c.infra.observer(sp), SharedStore: c.infra.store,
 	})
 	if err != nil {
 		u.closeNotifier(time.Second)

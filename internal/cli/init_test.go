@@ -190,6 +190,9 @@ func TestInitRenamedService(t *testing.T) {
 	if got.code != ExitOK || !strings.Contains(got.stdout, `init names the addon "Cache"`) || !strings.Contains(got.stdout, "REDIS_URL = ${{Cache.REDIS_URL}}") {
 		t.Fatalf("no Redis: exit %d\n%s%s", got.code, got.stdout, got.stderr)
 	}
+	if v := run(t, s2.env, "validate", "-f", path); v.code != ExitOK {
+		t.Fatalf("validate the spec naming the addon to create: %+v", v)
+	}
 }
 
 // TestInitNeverCopiesASecret: a consumer whose REDIS_URL holds the

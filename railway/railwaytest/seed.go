@@ -3,6 +3,7 @@ package railwaytest
 import (
 	"fmt"
 	"maps"
+	"slices"
 )
 
 // The methods below seed and inspect the model directly, for tests and the
@@ -139,4 +140,14 @@ func (s *Server) mustScope(envID, serviceID string) scope {
 		panic(fmt.Sprintf("railwaytest: unknown service %q", serviceID))
 	}
 	return scope{env: e, svc: svc}
+}
+
+// RemoveEnvironment takes an environment out of its project (as deleting
+// it in Railway would), for tests of what a reconciler does when one
+// disappears. Its services and variables stay in the model, unreachable.
+func (s *Server) RemoveEnvironment(projectID, envID string) {
+	s.lock()
+	defer s.unlock()
+	p := s.mustProject(projectID)
+	p.envIDs = slices.DeleteFunc(p.envIDs, func(id string) bool { return id == envID })
 }
