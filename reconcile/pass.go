@@ -80,7 +80,7 @@ func (r *Reconciler) Pass(ctx context.Context, po PassOptions) *Result {
 		if po.Probe {
 			cfg := roundConfig(sp, snap)
 			if sp.Health.Redis.URL.IsZero() {
-				cfg.RedisURL = url.url
+				cfg.RedisURL, cfg.RedisURLUnknown = url.url, url.why
 			}
 			rd := r.opts.Prober.Round(ctx, cfg)
 			round = &rd
@@ -143,6 +143,7 @@ func (r *Reconciler) applyPass(ctx context.Context, in passInput, po PassOptions
 		}
 	}
 	r.o.lastPlan = plan
+	r.o.railErr = res.Err
 	r.summarize(sp, obs, in.round, res.Err, now)
 	res.Phase = r.o.st.Phase
 	r.savePass(res)

@@ -95,6 +95,10 @@ type owned struct {
 	lastPlan *Plan
 	url      urlCache
 	reqBase  int64
+	// railErr is the error of the last pass, or of the last write a round
+	// or a command carried out, whichever came last: what Ready reports
+	// until the next of them.
+	railErr error
 	// writes counts Railway writes; a pass whose observation predates a
 	// write observes again rather than act on what it no longer describes.
 	writes uint64
@@ -237,9 +241,9 @@ func (r *Reconciler) publish() {
 
 // roundConfig is the probe configuration of a round under published v.
 func roundConfig(sp *spec.Spec, v *published) probes.RoundConfig {
-	url := sp.Health.Redis.URL
-	if url.IsZero() {
-		url = v.url.url
+	cfg := probes.RoundConfig{Name: sp.Name, Health: sp.Health, RedisURL: sp.Health.Redis.URL, SkipExpect: v.skipExpect}
+	if cfg.RedisURL.IsZero() {
+		cfg.RedisURL, cfg.RedisURLUnknown = v.url.url, v.url.why
 	}
-	return probes.RoundConfig{Name: sp.Name, Health: sp.Health, RedisURL: url, SkipExpect: v.skipExpect}
+	return cfg
 }

@@ -51,8 +51,12 @@ func (r *Reconciler) applyRound(ctx context.Context, sp *spec.Spec, round probes
 	var err error
 	if len(r.o.st.Owed) > 0 {
 		err = r.carryOut(ctx, sp, decisions, now)
+		r.o.railErr = err
 	}
-	r.summarize(sp, nil, &round, err, now)
+	// Ready keeps the last failure of a pass or a write (an edge block, an
+	// outage) until one succeeds: a round that writes nothing knows no
+	// better.
+	r.summarize(sp, nil, &round, r.o.railErr, now)
 	if perr := r.persist(); perr != nil {
 		r.log.Warn("saving the state after a probe round failed", zap.Error(perr))
 		if err == nil {
@@ -172,6 +176,7 @@ func (r *Reconciler) applyManual(ctx context.Context, in Input) error {
 	r.o.st.Owed = sp.ConsumerNames()
 	r.record(evs...)
 	err := r.carryOut(ctx, sp, ds, now)
+	r.o.railErr = err
 	r.summarize(sp, nil, nil, err, now)
 	if perr := r.persist(); perr != nil && err == nil {
 		err = perr
