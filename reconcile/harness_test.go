@@ -88,6 +88,7 @@ type envConfig struct {
 	private   bool                // the addon gets no TCP proxy (private by default)
 	doc       func(e *env) string // the whole spec document
 	memory    bool                // keep the state in memory (memStore)
+	seed      func(e *env)        // more services, before the spec is read
 }
 
 func withSpec(extra string) envOption { return func(c *envConfig) { c.specExtra = extra } }
@@ -105,6 +106,9 @@ func withRedis(s *redisserver.Server) envOption { return func(c *envConfig) { c.
 // withPrivateAddon leaves the addon private, as Railway does by default:
 // no TCP proxy, REDIS_PUBLIC_URL rendered with an empty host and port.
 func withPrivateAddon() envOption { return func(c *envConfig) { c.private = true } }
+
+// withSeed seeds more of the project before the spec is read.
+func withSeed(f func(e *env)) envOption { return func(c *envConfig) { c.seed = f } }
 
 // withMemoryStore keeps the state in memory rather than in a file.
 func withMemoryStore() envOption { return func(c *envConfig) { c.memory = true } }
@@ -134,6 +138,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		e.sim.BindRedisTo(e.redis.Host(), e.redis.Port(), e.redis.Password())
 	}
 	e.statePath = filepath.Join(t.TempDir(), "state.json")
+	if cfg.seed != nil {
+		cfg.seed(e)
+	}
 	if cfg.doc != nil {
 		e.spec = e.parseDoc(cfg.doc(e))
 	} else {

@@ -74,6 +74,11 @@ func (r *Reconciler) Pass(ctx context.Context, po PassOptions) *Result {
 			// use the rate limit's reserve.
 			ctx = railway.Essential(ctx)
 		}
+		if snap.failing {
+			// Railway failed the last observation: this pass is the retry
+			// (and the next pass the one after), one attempt each.
+			ctx = railway.SingleAttempt(ctx)
+		}
 		obs := r.observe(ctx, sp, snap.observe)
 		url := r.redisURL(ctx, sp, obs, snap.url)
 		var round *probes.Round
@@ -133,7 +138,13 @@ func (r *Reconciler) applyPass(ctx context.Context, in passInput, po PassOptions
 	if !po.DryRun {
 		r.settle(plan)
 		if plan.Pending() {
-			res.Acted, res.Err = r.actPass(ctx, sp, plan, obs)
+			actx := ctx
+			if obs.Err != nil {
+				// Railway is failing (only an owed rollback is planned):
+				// one attempt; the rounds retry it every probe interval.
+				actx = railway.SingleAttempt(ctx)
+			}
+			res.Acted, res.Err = r.actPass(actx, sp, plan, obs)
 		}
 		res.Interrupted = interrupted(res.Err)
 		if res.Interrupted {

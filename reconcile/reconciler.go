@@ -122,11 +122,11 @@ type published struct {
 	// previous deployment still serves, the apps rightly report Redis as
 	// disabled, and that must not read as a Redis failure.
 	skipExpect bool
-	// known: the last Railway observation succeeded.
-	known   bool
-	url     urlCache
-	observe observeInput
-	writes  uint64
+	// known: the last Railway observation succeeded; failing: it failed.
+	known, failing bool
+	url            urlCache
+	observe        observeInput
+	writes         uint64
 }
 
 // New returns a reconciler and starts its owner goroutine; it makes no
@@ -233,6 +233,7 @@ func (r *Reconciler) publish() {
 		owed:       len(st.Owed) > 0,
 		skipExpect: h.Mode != state.Bound || len(st.Deploys) > 0 || len(st.Owed) > 0,
 		known:      r.o.obs == obsOK,
+		failing:    r.o.obs == obsFailed,
 		url:        r.o.url,
 		observe:    observeInputOf(st),
 		writes:     r.o.writes,

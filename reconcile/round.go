@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/smartlic/reconciler/probes"
+	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
 )
@@ -50,7 +51,15 @@ func (r *Reconciler) applyRound(ctx context.Context, sp *spec.Spec, round probes
 	decisions := r.feedRound(sp, round, r.o.obs == obsOK, now)
 	var err error
 	if len(r.o.st.Owed) > 0 {
-		err = r.carryOut(ctx, sp, decisions, now)
+		wctx := ctx
+		if r.o.railErr != nil || r.o.obs == obsFailed {
+			// Railway failed last time (an outage, a blip): this round is
+			// the retry and the next round the one after; the client's own
+			// retries would only multiply the requests a failing Railway
+			// gets, and drain the request budget the recovery needs.
+			wctx = railway.SingleAttempt(ctx)
+		}
+		err = r.carryOut(wctx, sp, decisions, now)
 		r.o.railErr = err
 	}
 	// Ready keeps the last failure of a pass or a write (an edge block, an
