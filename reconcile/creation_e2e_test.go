@@ -249,3 +249,24 @@ func TestRunningWorkflowIsNotCreatedAgain(t *testing.T) {
 	}
 	e.checkSafety()
 }
+
+// A creation Cloudflare's edge blocked (HTTP 429 "error code: 1015") never
+// reached Railway: a definite failure, tried again 10 minutes later, not
+// an ambiguous one that would use up the one extra creation.
+func TestEdgeBlockedCreationIsADefiniteFailure(t *testing.T) {
+	e := newEnv(t, withSim(realWorkflow))
+	e.sim.FailNextMutation("templateDeployV2", railwaytest.FaultEdge1015)
+	s := newRunSim(e, 4)
+	s.run(15 * time.Minute)
+	st := e.rec.State()
+	if n := e.countOp(railway.OpDeployTemplate); n != 2 || e.listedRedis() != 1 {
+		t.Fatalf("%d template deployments, %d Redis; want 2 (the blocked one, then one) and 1", n, e.listedRedis())
+	}
+	if hasEvent(st, state.EventAddonCreateAmbiguous) || hasEvent(st, state.EventAddonCreateRetry) || !hasEvent(st, state.EventAddonCreateFailed) {
+		t.Fatalf("events %v: want AddonCreateFailed, no ambiguity", eventTypes(st))
+	}
+	if st.Phase != state.Healthy {
+		t.Fatalf("phase %s after 15 min, want Healthy", st.Phase)
+	}
+	e.checkSafety()
+}
