@@ -39,6 +39,9 @@ type RoundConfig struct {
 	// inconclusive, never unhealthy, so that nothing is rolled back on a
 	// guess.
 	RedisURL spec.Secret
+	// RedisURLUnknown says why RedisURL is empty, and what to set, for the
+	// addon check's message; "" says "redis url not known yet".
+	RedisURLUnknown string
 	// SkipExpect skips the endpoints' expect checks (only their HTTP status
 	// counts): while rolled back (CONTRACT section 5), before the consumers
 	// are bound, and while a deploy the operator started is rolling out —
@@ -179,6 +182,9 @@ func (p *Prober) addonProbe(cfg RoundConfig) Probe {
 	c := Check{Name: "redis", Kind: KindRedis, Step: StepURL}
 	if cfg.RedisURL.IsZero() {
 		c.Message = "redis url not known yet"
+		if cfg.RedisURLUnknown != "" {
+			c.Message = cfg.RedisURLUnknown
+		}
 		return staticProbe{c}
 	}
 	if why := spec.RedisURLProblem(cfg.RedisURL.Value()); why != "" {

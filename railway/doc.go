@@ -24,7 +24,8 @@
 // that are not idempotent (templateDeployV2, serviceInstanceDeployV2) are
 // retried only when the request surely never reached Railway; after an
 // ambiguous failure the caller must observe again before it decides to
-// repeat them.
+// repeat them. A caller that retries on a schedule of its own marks its
+// context with SingleAttempt: one attempt, no retries.
 //
 // Each attempt is bounded by Options.QueryTimeout (30 s) or, for mutations,
 // Options.MutationTimeout (90 s: Railway's CLI raised its own from 30 s

@@ -113,7 +113,7 @@ func (f clockFunc) Now() time.Time { return f() }
 // MaxAttempts, never for a failure the policy forbids, never when the wait
 // would pass ctx's deadline; at least Retry-After after a 429.
 func (c *Client) retryWait(ctx context.Context, p retryPolicy, err error, attempt int, bo backoff.BackOff) (time.Duration, bool) {
-	if attempt >= c.attempts || ctx.Err() != nil || !retryable(p, err) {
+	if attempt >= c.attempts || isSingleAttempt(ctx) || ctx.Err() != nil || !retryable(p, err) {
 		return 0, false
 	}
 	wait := bo.NextBackOff()
@@ -125,6 +125,21 @@ func (c *Client) retryWait(ctx context.Context, p retryPolicy, err error, attemp
 		return 0, false
 	}
 	return wait, true
+}
+
+type singleAttemptKey struct{}
+
+// SingleAttempt marks ctx so that calls made with it send one HTTP attempt
+// and are not retried: for a caller that retries on a schedule of its own
+// (a probe round retrying an owed write every probe interval), where the
+// client's retries would only multiply the requests a failing Railway gets.
+func SingleAttempt(ctx context.Context) context.Context {
+	return context.WithValue(ctx, singleAttemptKey{}, true)
+}
+
+func isSingleAttempt(ctx context.Context) bool {
+	v, _ := ctx.Value(singleAttemptKey{}).(bool)
+	return v
 }
 
 func retryable(p retryPolicy, err error) bool {

@@ -134,10 +134,12 @@ func (r *Reconciler) createFailed(sp *spec.Spec, err error, now time.Time) {
 }
 
 // definiteFailure reports whether a creation request surely did nothing:
-// Railway refused it, or it never left (the budget, a rate limit).
+// Railway refused it, or it never reached Railway (the budget, a rate
+// limit, Cloudflare's edge block).
 func definiteFailure(err error) bool {
 	var rl *railway.RateLimitedError
-	return railway.IsPermanent(err) || errors.Is(err, railway.ErrBudgetExhausted) || errors.As(err, &rl)
+	var edge *railway.EdgeBlockedError
+	return railway.IsPermanent(err) || errors.Is(err, railway.ErrBudgetExhausted) || errors.As(err, &rl) || errors.As(err, &edge)
 }
 
 // setVariables writes one consumer's changed variables without a deploy.

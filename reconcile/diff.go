@@ -202,8 +202,9 @@ func (d *differ) createCooldown() time.Duration {
 }
 
 // creationInFlight waits for the service of a creation to appear: no new
-// creation before the grace period passes, then one more, then a person
-// must look.
+// creation before the grace period passes, nor while Railway says the
+// creation's workflow is still Running; then one more, then a person must
+// look.
 func (d *differ) creationInFlight(create Action) {
 	a, name := d.State.Addon, d.Spec.Addon.Service
 	since, attempts, ambiguous := a.WorkflowStarted, 1, ""
@@ -214,6 +215,12 @@ func (d *differ) creationInFlight(create Action) {
 	switch {
 	case d.Now.Before(deadline):
 		d.plan.Waiting = append(d.plan.Waiting, creationWait(name, a, d.Obs.Workflow, ambiguous, deadline))
+	case d.Obs.Workflow != nil && d.Obs.Workflow.Status == railway.WorkflowRunning:
+		// Railway says it is still at it: a second creation now would be a
+		// second addon. Wait for the workflow's end, however long.
+		d.plan.Waiting = append(d.plan.Waiting, fmt.Sprintf("%s, longer than the %s grace period (sent at %s): "+
+			"not creating it again while Railway is still creating it; if it never ends, look at the project in Railway",
+			workflowWait(name, a.WorkflowID, d.Obs.Workflow), spec.FormatDuration(createGrace(d.Spec)), stamp(since)))
 	case attempts < maxCreateAttempts || d.Retry:
 		create.Reason = fmt.Sprintf("create addon %s once more: no new service appeared within %s of the creation sent at %s",
 			name, spec.FormatDuration(createGrace(d.Spec)), stamp(since))

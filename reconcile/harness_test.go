@@ -1,7 +1,9 @@
 package reconcile_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strconv"
@@ -60,6 +62,7 @@ type env struct {
 	spec      *spec.Spec
 	client    *railway.Client
 	lease     state.Lease
+	mem       *memStore    // nil: the state file
 	saves     atomic.Int64 // state saves by the current reconciler
 	rec       *reconcile.Reconciler
 }
@@ -80,6 +83,12 @@ type envOption func(*envConfig)
 type envConfig struct {
 	specExtra string
 	wrap      func(reconcile.Railway) reconcile.Railway
+	sim       func(*railwaytest.Options)
+	redis     *redisserver.Server // shared by several envs; nil starts one
+	private   bool                // the addon gets no TCP proxy (private by default)
+	doc       func(e *env) string // the whole spec document
+	memory    bool                // keep the state in memory (memStore)
+	seed      func(e *env)        // more services, before the spec is read
 }
 
 func withSpec(extra string) envOption { return func(c *envConfig) { c.specExtra = extra } }
@@ -88,6 +97,25 @@ func withRailway(w func(reconcile.Railway) reconcile.Railway) envOption {
 	return func(c *envConfig) { c.wrap = w }
 }
 
+// withSim adjusts the simulator's options (the clock stays the env's).
+func withSim(f func(*railwaytest.Options)) envOption { return func(c *envConfig) { c.sim = f } }
+
+// withRedis binds the addon to a redis-server shared with other envs.
+func withRedis(s *redisserver.Server) envOption { return func(c *envConfig) { c.redis = s } }
+
+// withPrivateAddon leaves the addon private, as Railway does by default:
+// no TCP proxy, REDIS_PUBLIC_URL rendered with an empty host and port.
+func withPrivateAddon() envOption { return func(c *envConfig) { c.private = true } }
+
+// withSeed seeds more of the project before the spec is read.
+func withSeed(f func(e *env)) envOption { return func(c *envConfig) { c.seed = f } }
+
+// withMemoryStore keeps the state in memory rather than in a file.
+func withMemoryStore() envOption { return func(c *envConfig) { c.memory = true } }
+
+// withDoc replaces the spec document.
+func withDoc(f func(e *env) string) envOption { return func(c *envConfig) { c.doc = f } }
+
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	var cfg envConfig
@@ -95,14 +123,32 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		o(&cfg)
 	}
 	e := &env{t: t, clock: &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}}
-	e.sim = railwaytest.NewT(t, railwaytest.Options{Now: e.clock.Now, DeployDuration: 20 * time.Second,
-		WorkflowDuration: 10 * time.Second, RateLimit: 1 << 30})
+	simOpts := railwaytest.Options{Now: e.clock.Now, DeployDuration: 20 * time.Second,
+		WorkflowDuration: 10 * time.Second, RateLimit: 1 << 30}
+	if cfg.sim != nil {
+		cfg.sim(&simOpts)
+	}
+	e.sim = railwaytest.NewT(t, simOpts)
 	sb := e.sim.SeedSandbox(testToken, "backend")
 	e.projectID, e.envID, e.backendID = sb.ProjectID, sb.EnvironmentID, sb.ConsumerID
-	e.redis = redistest.Start(t)
-	e.sim.BindRedisTo(e.redis.Host(), e.redis.Port(), e.redis.Password())
+	if e.redis = cfg.redis; e.redis == nil {
+		e.redis = redistest.Start(t)
+	}
+	if !cfg.private {
+		e.sim.BindRedisTo(e.redis.Host(), e.redis.Port(), e.redis.Password())
+	}
 	e.statePath = filepath.Join(t.TempDir(), "state.json")
-	e.spec = e.parseSpec(cfg.specExtra)
+	if cfg.seed != nil {
+		cfg.seed(e)
+	}
+	if cfg.doc != nil {
+		e.spec = e.parseDoc(cfg.doc(e))
+	} else {
+		e.spec = e.parseSpec(cfg.specExtra)
+	}
+	if cfg.memory {
+		e.mem = &memStore{}
+	}
 	e.client = e.newClient()
 	e.open(cfg.wrap)
 	return e
@@ -110,7 +156,11 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 
 func (e *env) parseSpec(extra string) *spec.Spec {
 	e.t.Helper()
-	doc := testspec.Doc(testspec.Options{Endpoint: e.sim.URL(), MaxRequestsPerHour: 100000, StatePath: e.statePath, Extra: extra})
+	return e.parseDoc(testspec.Doc(testspec.Options{Endpoint: e.sim.URL(), MaxRequestsPerHour: 100000, StatePath: e.statePath, Extra: extra}))
+}
+
+func (e *env) parseDoc(doc string) *spec.Spec {
+	e.t.Helper()
 	env := map[string]string{"TEST_PROJECT_ID": e.projectID}
 	sp, err := spec.Parse("desired.yaml", []byte(doc), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
@@ -130,11 +180,35 @@ func (e *env) newClient() *railway.Client {
 	return c
 }
 
-// open (re)builds the reconciler from the state file, as a new process would.
+// open (re)builds the reconciler from the saved state, as a new process
+// would.
 func (e *env) open(wrap func(reconcile.Railway) reconcile.Railway) {
 	e.t.Helper()
 	if e.rec != nil {
 		e.rec.Close()
+	}
+	store, st := e.load()
+	prober := probes.NewProber(probes.Options{Logger: zaptest.NewLogger(e.t).Named("probes"), Now: e.clock.Now})
+	e.t.Cleanup(prober.Close)
+	var rw reconcile.Railway = e.client
+	if wrap != nil {
+		rw = wrap(rw)
+	}
+	e.saves.Store(0)
+	rec, err := reconcile.New(reconcile.Options{Spec: e.spec, Railway: rw, Prober: prober, Store: countingStore{store, &e.saves}, State: st,
+		Logger: zaptest.NewLogger(e.t), Now: e.clock.Now})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(rec.Close)
+	e.rec = rec
+}
+
+// load returns the store and the state saved in it: the state file under
+// its lease, or the memory store (withMemoryStore).
+func (e *env) load() (reconcile.Store, *state.State) {
+	if e.mem != nil {
+		return e.mem, e.mem.load(e.t, e.spec.Name, e.clock.Now())
 	}
 	if e.lease != nil {
 		e.lease.Release(context.Background())
@@ -152,21 +226,39 @@ func (e *env) open(wrap func(reconcile.Railway) reconcile.Railway) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	prober := probes.NewProber(probes.Options{Logger: zaptest.NewLogger(e.t).Named("probes"), Now: e.clock.Now})
-	e.t.Cleanup(prober.Close)
-	var rw reconcile.Railway = e.client
-	if wrap != nil {
-		rw = wrap(rw)
-	}
-	e.saves.Store(0)
-	store := countingStore{state.Leased{Backend: files, Lease: lease}, &e.saves}
-	rec, err := reconcile.New(reconcile.Options{Spec: e.spec, Railway: rw, Prober: prober, Store: store, State: st,
-		Logger: zaptest.NewLogger(e.t), Now: e.clock.Now})
+	e.lease = lease
+	return state.Leased{Backend: files, Lease: lease}, st
+}
+
+// memStore keeps the state as the JSON document a file would hold, without
+// the file's fsyncs: for tests that run a reconciler hundreds of times.
+type memStore struct {
+	mu  sync.Mutex
+	doc []byte
+}
+
+func (m *memStore) Save(_ context.Context, st *state.State) error {
+	doc, err := json.Marshal(st)
 	if err != nil {
-		e.t.Fatal(err)
+		return err
 	}
-	e.t.Cleanup(rec.Close)
-	e.lease, e.rec = lease, rec
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.doc = doc
+	return nil
+}
+
+func (m *memStore) load(t *testing.T, name string, now time.Time) *state.State {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.doc == nil {
+		return state.New(name, now)
+	}
+	st, err := state.Decode(bytes.NewReader(m.doc), "memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 // converge runs apply and fails the test unless it converges.

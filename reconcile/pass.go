@@ -74,13 +74,18 @@ func (r *Reconciler) Pass(ctx context.Context, po PassOptions) *Result {
 			// use the rate limit's reserve.
 			ctx = railway.Essential(ctx)
 		}
+		if snap.failing {
+			// Railway failed the last observation: this pass is the retry
+			// (and the next pass the one after), one attempt each.
+			ctx = railway.SingleAttempt(ctx)
+		}
 		obs := r.observe(ctx, sp, snap.observe)
 		url := r.redisURL(ctx, sp, obs, snap.url)
 		var round *probes.Round
 		if po.Probe {
 			cfg := roundConfig(sp, snap)
 			if sp.Health.Redis.URL.IsZero() {
-				cfg.RedisURL = url.url
+				cfg.RedisURL, cfg.RedisURLUnknown = url.url, url.why
 			}
 			rd := r.opts.Prober.Round(ctx, cfg)
 			round = &rd
@@ -133,7 +138,13 @@ func (r *Reconciler) applyPass(ctx context.Context, in passInput, po PassOptions
 	if !po.DryRun {
 		r.settle(plan)
 		if plan.Pending() {
-			res.Acted, res.Err = r.actPass(ctx, sp, plan, obs)
+			actx := ctx
+			if obs.Err != nil {
+				// Railway is failing (only an owed rollback is planned):
+				// one attempt; the rounds retry it every probe interval.
+				actx = railway.SingleAttempt(ctx)
+			}
+			res.Acted, res.Err = r.actPass(actx, sp, plan, obs)
 		}
 		res.Interrupted = interrupted(res.Err)
 		if res.Interrupted {
@@ -143,6 +154,7 @@ func (r *Reconciler) applyPass(ctx context.Context, in passInput, po PassOptions
 		}
 	}
 	r.o.lastPlan = plan
+	r.o.railErr = res.Err
 	r.summarize(sp, obs, in.round, res.Err, now)
 	res.Phase = r.o.st.Phase
 	r.savePass(res)

@@ -95,6 +95,10 @@ type owned struct {
 	lastPlan *Plan
 	url      urlCache
 	reqBase  int64
+	// railErr is the error of the last pass, or of the last write a round
+	// or a command carried out, whichever came last: what Ready reports
+	// until the next of them.
+	railErr error
 	// writes counts Railway writes; a pass whose observation predates a
 	// write observes again rather than act on what it no longer describes.
 	writes uint64
@@ -118,11 +122,11 @@ type published struct {
 	// previous deployment still serves, the apps rightly report Redis as
 	// disabled, and that must not read as a Redis failure.
 	skipExpect bool
-	// known: the last Railway observation succeeded.
-	known   bool
-	url     urlCache
-	observe observeInput
-	writes  uint64
+	// known: the last Railway observation succeeded; failing: it failed.
+	known, failing bool
+	url            urlCache
+	observe        observeInput
+	writes         uint64
 }
 
 // New returns a reconciler and starts its owner goroutine; it makes no
@@ -229,6 +233,7 @@ func (r *Reconciler) publish() {
 		owed:       len(st.Owed) > 0,
 		skipExpect: h.Mode != state.Bound || len(st.Deploys) > 0 || len(st.Owed) > 0,
 		known:      r.o.obs == obsOK,
+		failing:    r.o.obs == obsFailed,
 		url:        r.o.url,
 		observe:    observeInputOf(st),
 		writes:     r.o.writes,
@@ -237,9 +242,9 @@ func (r *Reconciler) publish() {
 
 // roundConfig is the probe configuration of a round under published v.
 func roundConfig(sp *spec.Spec, v *published) probes.RoundConfig {
-	url := sp.Health.Redis.URL
-	if url.IsZero() {
-		url = v.url.url
+	cfg := probes.RoundConfig{Name: sp.Name, Health: sp.Health, RedisURL: sp.Health.Redis.URL, SkipExpect: v.skipExpect}
+	if cfg.RedisURL.IsZero() {
+		cfg.RedisURL, cfg.RedisURLUnknown = v.url.url, v.url.why
 	}
-	return probes.RoundConfig{Name: sp.Name, Health: sp.Health, RedisURL: url, SkipExpect: v.skipExpect}
+	return cfg
 }

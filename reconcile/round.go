@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/smartlic/reconciler/probes"
+	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
 )
@@ -50,9 +51,21 @@ func (r *Reconciler) applyRound(ctx context.Context, sp *spec.Spec, round probes
 	decisions := r.feedRound(sp, round, r.o.obs == obsOK, now)
 	var err error
 	if len(r.o.st.Owed) > 0 {
-		err = r.carryOut(ctx, sp, decisions, now)
+		wctx := ctx
+		if r.o.railErr != nil || r.o.obs == obsFailed {
+			// Railway failed last time (an outage, a blip): this round is
+			// the retry and the next round the one after; the client's own
+			// retries would only multiply the requests a failing Railway
+			// gets, and drain the request budget the recovery needs.
+			wctx = railway.SingleAttempt(ctx)
+		}
+		err = r.carryOut(wctx, sp, decisions, now)
+		r.o.railErr = err
 	}
-	r.summarize(sp, nil, &round, err, now)
+	// Ready keeps the last failure of a pass or a write (an edge block, an
+	// outage) until one succeeds: a round that writes nothing knows no
+	// better.
+	r.summarize(sp, nil, &round, r.o.railErr, now)
 	if perr := r.persist(); perr != nil {
 		r.log.Warn("saving the state after a probe round failed", zap.Error(perr))
 		if err == nil {
@@ -172,6 +185,7 @@ func (r *Reconciler) applyManual(ctx context.Context, in Input) error {
 	r.o.st.Owed = sp.ConsumerNames()
 	r.record(evs...)
 	err := r.carryOut(ctx, sp, ds, now)
+	r.o.railErr = err
 	r.summarize(sp, nil, nil, err, now)
 	if perr := r.persist(); perr != nil && err == nil {
 		err = perr

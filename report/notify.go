@@ -254,6 +254,7 @@ var titles = map[string]struct{ word, title string }{
 	state.EventRolledForward:      {"RESOLVED", "rolled forward: consumers use %s again"},
 	state.EventAddonCreated:       {"INFO", "%s addon created"},
 	state.EventAddonCreateFailed:  {"ALERT", "creating the %s addon failed"},
+	state.EventAddonCreateRetry:   {"ALERT", "creating the %s addon once more: no new service appeared"},
 	state.EventVariablesCorrected: {"INFO", "consumer variables corrected"},
 	state.EventDeployFailed:       {"ALERT", "consumer deploy failed"},
 }

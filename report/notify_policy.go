@@ -85,7 +85,7 @@ func (p *policy) decide(e state.Event) ([]outgoing, int) {
 		return []outgoing{{event: e}}, 0
 	case state.EventRolledForward, state.EventAddonCreated:
 		return []outgoing{{event: e}}, 0
-	case state.EventVariablesCorrected, state.EventAddonCreateFailed, state.EventDeployFailed:
+	case state.EventVariablesCorrected, state.EventAddonCreateFailed, state.EventAddonCreateRetry, state.EventDeployFailed:
 		return p.limited(e), 0
 	}
 	return nil, 0

@@ -217,8 +217,8 @@ func events(evs []state.Event, now time.Time) []eventModel {
 func eventClass(typ string) string {
 	switch typ {
 	case state.EventRolledBack, state.EventHeld, state.EventDegraded, state.EventDeployFailed,
-		state.EventAddonCreateFailed, state.EventAddonMissing, state.EventObservationFailed,
-		state.EventRecoveryInterrupted:
+		state.EventAddonCreateFailed, state.EventAddonCreateAmbiguous, state.EventAddonCreateRetry,
+		state.EventAddonMissing, state.EventObservationFailed, state.EventRecoveryInterrupted:
 		return "bad"
 	case state.EventRolledForward, state.EventRecovered, state.EventBound, state.EventDeployed,
 		state.EventAddonCreated, state.EventObservationOK:
