@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -162,4 +163,26 @@ func unitFromStateFileName(name string) (string, bool) {
 		}
 	}
 	return b.String(), true
+}
+
+// UnitsInStateDir returns the units of the generator spec s whose state
+// files are in dir (the file backend's state directory of a fleet), sorted:
+// how a command that reads no Railway finds a generator's units.
+func (s *Spec) UnitsInStateDir(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	prefix := strings.TrimSuffix(StateFileName(s.Name+"/"), ".json")
+	var out []string
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), prefix) || e.IsDir() {
+			continue
+		}
+		if unit, ok := unitFromStateFileName(e.Name()); ok && strings.HasPrefix(unit, s.Name+"/") {
+			out = append(out, unit)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

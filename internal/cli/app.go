@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -47,10 +48,13 @@ type App struct {
 
 	// Logger is built once from --log-format and --log-level.
 	Logger *zap.Logger
-	// File is the spec path: --file, else $RECONCILER_FILE, else desired.yaml.
+	// File is the spec path: --file, else $RECONCILER_FILE, else
+	// desired.yaml; the first of Files.
 	File string
+	// Files are the -f paths (files or directories of a fleet).
+	Files []string
 
-	file           string
+	files          []string
 	logFormat      *enumValue
 	logLevel       *enumValue
 	loggerOverride *zap.Logger
@@ -89,15 +93,19 @@ func Run(ctx context.Context, o Options) int {
 // setup resolves the spec path and builds the logger; the root calls it once
 // before a command runs. Its errors carry their exit code.
 func (app *App) setup(flags interface{ Changed(string) bool }) error {
-	app.File = app.file
+	app.Files = app.files
+	if len(app.Files) == 0 {
+		app.Files = []string{"desired.yaml"}
+	}
 	switch {
-	case flags.Changed("file") && app.file == "":
+	case flags.Changed("file") && slices.Contains(app.files, ""):
 		return WithExitCode(ExitInvalid, errors.New("the spec file path is empty: pass -f FILE or set RECONCILER_FILE"))
 	case !flags.Changed("file"):
 		if v, ok := app.LookupEnv("RECONCILER_FILE"); ok && v != "" {
-			app.File = v
+			app.Files = []string{v}
 		}
 	}
+	app.File = app.Files[0]
 	if app.loggerOverride != nil {
 		app.Logger = app.loggerOverride
 		return nil

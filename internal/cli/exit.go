@@ -100,3 +100,21 @@ func printError(w io.Writer, err error) {
 func printUsage(w io.Writer, cmd *cobra.Command, err error) {
 	_, _ = fmt.Fprintf(w, "error: %v\nusage: %s\nrun '%s --help' for more\n", err, cmd.UseLine(), cmd.CommandPath())
 }
+
+// ExitCodeOf returns the exit code err maps to, without printing it.
+func ExitCodeOf(err error) int {
+	var (
+		usage *usageError
+		exit  *ExitError
+		errs  *spec.Errors
+	)
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &usage), errors.As(err, &errs) && !errors.As(err, &exit):
+		return ExitInvalid
+	case errors.As(err, &exit):
+		return exit.Code
+	}
+	return ExitFailure
+}

@@ -92,7 +92,8 @@ var fallbackExamples = map[string]string{
 // calls it (and only those, so that help shows -f where it matters).
 // RECONCILER_FILE stands in when the flag is not given (see setup).
 func specFlag(app *App, cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&app.file, "file", "f", "desired.yaml", "the spec file (env RECONCILER_FILE)")
+	cmd.Flags().StringArrayVarP(&app.files, "file", "f", nil,
+		"the spec file (default desired.yaml; env RECONCILER_FILE), or a directory of spec files; repeat for several (a fleet)")
 	_ = cmd.MarkFlagFilename("file", "yaml", "yml") // cannot fail: the flag was just added
 }
 
