@@ -7,7 +7,14 @@
 // usage and the conditions. It renders as markdown (Slack and GitHub) or as
 // JSON with a stable, versioned shape documented in docs/report.md.
 //
-// Sinks deliver a rendered report: stdout, a directory (one file per
+// A fleet (several units in one controller) reports together: BuildFleet
+// makes one FleetReport of several units' inputs, a table of the units then
+// each unit's own report, masking every unit's secrets in every section;
+// BuildAll gives Build's report for one unit and BuildFleet's for more, and
+// GroupSpecs says which specs' units share a report (the same schedule,
+// format and sinks).
+//
+// Sinks deliver a rendered Document (a *Report or a *FleetReport): stdout, a directory (one file per
 // report, written atomically, never overwriting another) and Slack-compatible
 // webhooks (retried with backoff on 5xx and network errors). A failing sink
 // is logged and counted and never stops the others.

@@ -20,8 +20,9 @@ const fileNameLayout = "20060102T150405Z"
 // ErrNameTaken is returned when every name for a report's second is taken.
 var ErrNameTaken = errors.New("no free report file name")
 
-// fileSink writes one file per report into a directory, named by the
-// report's UTC time (report-20261125T090000Z.md or .json), never replacing
+// fileSink writes one file per report (a unit's or a fleet's) into a
+// directory, named by the report's UTC time (report-20261125T090000Z.md or
+// .json), never replacing
 // an existing file: a second report of the same second is
 // report-20261125T090000Z-2.md, and so on.
 //
@@ -38,8 +39,8 @@ type fileSink struct {
 
 func (s *fileSink) Name() string { return "file " + s.dir }
 
-func (s *fileSink) Send(ctx context.Context, r *Report, rendered []byte) error {
-	if r == nil {
+func (s *fileSink) Send(ctx context.Context, d Document, rendered []byte) error {
+	if d == nil {
 		return errNotification
 	}
 	if err := ctx.Err(); err != nil {
@@ -48,7 +49,7 @@ func (s *fileSink) Send(ctx context.Context, r *Report, rendered []byte) error {
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return fmt.Errorf("creating report directory: %w", err)
 	}
-	at := r.GeneratedAt
+	at := d.Headline().GeneratedAt
 	if at.IsZero() {
 		at = s.now()
 	}

@@ -44,12 +44,16 @@ func (r *Report) Render(f Format) ([]byte, error) {
 
 // JSON renders the report as indented JSON in the shape of docs/report.md,
 // ending with a newline. HTML characters are not escaped.
-func (r *Report) JSON() ([]byte, error) {
+func (r *Report) JSON() ([]byte, error) { return encodeJSON(r) }
+
+// encodeJSON is the JSON rendering of reports: indented, HTML characters
+// not escaped, ending with a newline.
+func encodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return nil, fmt.Errorf("encoding report: %w", err)
 	}
 	return buf.Bytes(), nil

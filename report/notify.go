@@ -25,7 +25,8 @@ type NotifierOptions struct {
 	// Sinks receive the messages: the webhook sinks (Sinks.Webhooks()).
 	// With none, the Notifier accepts events and sends nothing.
 	Sinks []Sink
-	// Name is the spec's name, put in every message.
+	// Name is the unit's name, put in every message: the spec's name, or
+	// NAME/ENV for a unit of an environment generator.
 	Name string
 	// Addon names the addon kind in titles ("Redis", the default).
 	Addon string

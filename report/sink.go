@@ -21,10 +21,11 @@ type Sink interface {
 	// Name identifies the sink in logs, errors and metrics without showing
 	// a secret: "stdout", "file reports/", "webhook #1".
 	Name() string
-	// Send delivers rendered, the output of r.Render (markdown or JSON). r
-	// is nil for a notification, when rendered is the message text; only
-	// webhooks accept notifications. Errors never contain a secret.
-	Send(ctx context.Context, r *Report, rendered []byte) error
+	// Send delivers rendered, the output of d.Render (markdown or JSON):
+	// a unit's *Report or a *FleetReport. d is nil for a notification,
+	// when rendered is the message text; only webhooks accept
+	// notifications. Errors never contain a secret.
+	Send(ctx context.Context, d Document, rendered []byte) error
 }
 
 // SinkOptions configure the sinks built by NewSinks.
@@ -117,26 +118,33 @@ func (s *Sinks) Webhooks() []Sink {
 	return out
 }
 
-// Deliver renders r in format f once and sends it to every sink,
-// concurrently. A failing sink is logged and counted (OnSinkError) and never
-// stops the others; the error returned joins one *SinkError per failed sink
-// (nil when all succeeded). It never contains a webhook URL.
-func (s *Sinks) Deliver(ctx context.Context, r *Report, f Format) error {
-	rendered, err := r.Render(f)
+// Deliver renders d (a unit's *Report or a *FleetReport) in format f once
+// and sends it to every sink, concurrently. A failing sink is logged and
+// counted (OnSinkError) and never stops the others; the error returned
+// joins one *SinkError per failed sink (nil when all succeeded). It never
+// contains a webhook URL.
+func (s *Sinks) Deliver(ctx context.Context, d Document, f Format) error {
+	if d == nil {
+		return errNoDocument
+	}
+	rendered, err := d.Render(f)
 	if err != nil {
 		return err
 	}
 	errs := make([]error, len(s.list))
 	var wg sync.WaitGroup
 	for i, k := range s.list {
-		wg.Go(func() { errs[i] = s.send(ctx, k, r, rendered) })
+		wg.Go(func() { errs[i] = s.send(ctx, k, d, rendered) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-func (s *Sinks) send(ctx context.Context, k Sink, r *Report, rendered []byte) error {
-	err := k.Send(ctx, r, rendered)
+// errNoDocument is Deliver's answer to a nil document.
+var errNoDocument = errors.New("no report to deliver")
+
+func (s *Sinks) send(ctx context.Context, k Sink, d Document, rendered []byte) error {
+	err := k.Send(ctx, d, rendered)
 	if err == nil {
 		s.log.Debug("report delivered", zap.String("sink", k.Name()))
 		return nil
@@ -168,8 +176,8 @@ type stdoutSink struct {
 
 func (s *stdoutSink) Name() string { return "stdout" }
 
-func (s *stdoutSink) Send(_ context.Context, r *Report, rendered []byte) error {
-	if r == nil {
+func (s *stdoutSink) Send(_ context.Context, d Document, rendered []byte) error {
+	if d == nil {
 		return errNotification
 	}
 	s.mu.Lock()

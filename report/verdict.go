@@ -34,7 +34,11 @@ func statusOf(r *Report) Status {
 // drift and the phase, then what happened in the period, e.g.
 // "2 drift items, phase RolledBack since 2026-11-25 03:10 UTC; 1 rollback
 // in the period".
-func verdictOf(r *Report) string {
+func verdictOf(r *Report) string { return verdict(r, true) }
+
+// verdict is verdictOf, with or without the phase (a fleet's table shows
+// it in its own columns).
+func verdict(r *Report, withPhase bool) string {
 	var b strings.Builder
 	if r.Clean() && r.Phase == state.Healthy {
 		b.WriteString("in sync and healthy")
@@ -47,7 +51,9 @@ func verdictOf(r *Report) string {
 		if n := len(r.Blocked); n > 0 {
 			fmt.Fprintf(&b, ", %d blocked", n)
 		}
-		fmt.Fprintf(&b, ", phase %s since %s", r.Phase, minute(r.PhaseSince))
+		if withPhase {
+			fmt.Fprintf(&b, ", phase %s since %s", r.Phase, minute(r.PhaseSince))
+		}
 	}
 	if r.Railway.LastObservation != nil && !r.Railway.ObservationOK {
 		b.WriteString(" (last Railway read failed)")

@@ -84,13 +84,13 @@ func newWebhook(n int, u spec.Secret, opts SinkOptions) *webhook {
 
 func (w *webhook) Name() string { return w.name }
 
-// Send posts the report (markdown as is; JSON as the verdict and the
-// document in a code block) or, when r is nil, the notification text;
-// &, < and > are escaped as Slack requires.
-func (w *webhook) Send(ctx context.Context, r *Report, rendered []byte) error {
+// Send posts the report, a unit's or a fleet's (markdown as is; JSON as
+// the verdict and the document in a code block) or, when d is nil, the
+// notification text; &, < and > are escaped as Slack requires.
+func (w *webhook) Send(ctx context.Context, d Document, rendered []byte) error {
 	body, err := json.Marshal(struct {
 		Text string `json:"text"`
-	}{w.text(r, rendered)})
+	}{w.text(d, rendered)})
 	if err != nil {
 		return fmt.Errorf("encoding webhook message: %w", err)
 	}
@@ -122,8 +122,8 @@ func (w *webhook) Send(ctx context.Context, r *Report, rendered []byte) error {
 // text is the message to post: scrubbed of the webhook's own URL (reports
 // and messages are scrubbed already; this is the last guard), escaped for
 // Slack, and cut to fit one message.
-func (w *webhook) text(r *Report, rendered []byte) string {
-	return truncate(slackEscape.Replace(w.scrub.String(messageText(r, rendered))))
+func (w *webhook) text(d Document, rendered []byte) string {
+	return truncate(slackEscape.Replace(w.scrub.String(messageText(d, rendered))))
 }
 
 // post makes one attempt.
@@ -180,12 +180,13 @@ func retryable(err error) bool {
 // messageText is what a webhook posts: the notification text, the markdown
 // report, or the JSON report's verdict with the document in a code block
 // (or without it, when it cannot fit one Slack message).
-func messageText(r *Report, rendered []byte) string {
+func messageText(d Document, rendered []byte) string {
 	text := string(rendered)
-	if r == nil || !isJSON(rendered) {
+	if d == nil || !isJSON(rendered) {
 		return text
 	}
-	head := fmt.Sprintf("%s %s: %s", r.Status, r.Name, r.Verdict)
+	h := d.Headline()
+	head := fmt.Sprintf("%s %s: %s", h.Status, h.Name, h.Verdict)
 	doc := strings.TrimRight(text, "\n")
 	if len(head)+len(doc)+16 > maxMessageLen {
 		return fmt.Sprintf("%s\n(the JSON report, %d bytes, is too large for one message: see the file sink)", head, len(rendered))
