@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -210,4 +211,22 @@ func FuzzUnitFromStateFileName(f *testing.F) {
 			t.Fatalf("%q reads as %q, whose file is %q", name, unit, StateFileName(unit))
 		}
 	})
+}
+
+// TestStateFileNamesInDocs checks the examples of docs/spec.md's state file
+// table against StateFileName.
+func TestStateFileNamesInDocs(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "spec.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := regexp.MustCompile("(?m)^\\| `([^`]+)` \\| `([^`]+\\.json)` \\|$").FindAllStringSubmatch(string(doc), -1)
+	if len(rows) < 4 {
+		t.Fatalf("docs/spec.md: %d rows in the state file table, want its examples", len(rows))
+	}
+	for _, r := range rows {
+		if got := StateFileName(r[1]); got != r[2] {
+			t.Errorf("docs/spec.md says unit %q is %q; StateFileName gives %q", r[1], r[2], got)
+		}
+	}
 }
