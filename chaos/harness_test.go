@@ -52,6 +52,7 @@ type cluster struct {
 	envID    string
 	backend  string
 	project  string
+	projects []string // a fleet's projects, one per unit
 	replicas map[string]*replica
 }
 

@@ -50,6 +50,7 @@ type Controller struct {
 	stopping bool
 	runCtx   context.Context // units run under it
 	shard    *shard          // the units' assignment to replicas (PostgreSQL fleet)
+	reports  fleetReports
 }
 
 // infra is what the units share: one Railway client per endpoint (the
@@ -62,7 +63,6 @@ type infra struct {
 	clients map[string]*railway.Client
 	store   *app.Store
 }
-
 
 // observer returns the Railway the reconciler of a unit of sp calls; nil:
 // the client itself.

@@ -2,8 +2,6 @@ package controller
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +23,7 @@ func (c *Controller) startFleet(ctx context.Context) {
 	}
 	c.refreshEnvironments(ctx)
 	c.syncUnits(ctx)
+	c.scheduleReports(ctx)
 	if c.hasGenerators() {
 		go c.generate(ctx)
 	}
@@ -39,54 +38,20 @@ type wantedUnit struct {
 // desired lists the units the specs call for: one per spec, or one per
 // environment a generator spec matches among its project's environments
 // (an environment that disappeared is just no longer listed: nothing is
-// ever deleted). In a fleet, every unit's state file is its own, named by
-// the unit, in the directory of its spec's state.path.
+// ever deleted). In a fleet, every unit's spec names the unit and its
+// state file is its own (spec.Unit.FleetSpec).
 func (c *Controller) desired() []wantedUnit {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []wantedUnit
-	for _, sp := range c.specs {
-		if !sp.Railway.Generated() {
-			out = append(out, wantedUnit{sp: c.unitSpec(sp, sp.Name), specName: sp.Name})
-			continue
+	for _, u := range spec.UnitsOf(c.specs, c.envs) {
+		sp := u.Spec
+		if c.fleet {
+			sp = u.FleetSpec()
 		}
-		for _, env := range sp.Railway.SelectEnvironments(c.envs[sp.Railway.ProjectID]) {
-			us := sp.ForEnvironment(env)
-			out = append(out, wantedUnit{sp: c.unitSpec(us, spec.UnitName(sp.Name, env)), specName: sp.Name})
-		}
+		out = append(out, wantedUnit{sp: sp, specName: u.Spec.Name})
 	}
 	return out
-}
-
-// unitSpec returns sp as the spec of the unit named name.
-func (c *Controller) unitSpec(sp *spec.Spec, name string) *spec.Spec {
-	if !c.fleet {
-		return sp
-	}
-	us := *sp
-	us.Name = name
-	us.State.Path = filepath.Join(filepath.Dir(sp.State.Path), unitStateFile(name))
-	return &us
-}
-
-// unitStateFile is the file name of a unit's state in a fleet: the unit's
-// name, its "/" written "__" and any other character but [a-z0-9-] as _XX,
-// so that two units never share a file.
-func unitStateFile(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		switch {
-		case r == '/':
-			b.WriteString("__")
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
-			b.WriteRune(r)
-		default:
-			for _, x := range []byte(string(r)) {
-				fmt.Fprintf(&b, "_%02x", x)
-			}
-		}
-	}
-	return b.String() + ".json"
 }
 
 // syncUnits adds the units the specs now call for, removes those they no
@@ -128,7 +93,7 @@ func (c *Controller) applyUnit(ctx context.Context, w wantedUnit) {
 	u, ok := c.units[w.sp.Name]
 	c.mu.Unlock()
 	if ok {
-		if old := u.Spec(); old.Hash != w.sp.Hash {
+		if old := u.Spec(); old.Hash != w.sp.Hash || old.File != w.sp.File {
 			u.setSpec(c.keepRestartFields(old, w.sp))
 		}
 		return

@@ -138,6 +138,7 @@ func (c *Controller) reloadSet(trigger string) {
 	c.mu.Unlock()
 	c.refreshEnvironments(c.currentRunCtx())
 	c.syncUnits(c.currentRunCtx())
+	c.scheduleReports(c.currentRunCtx())
 	for _, u := range c.unitList() {
 		if lines, bad := byFile[u.Spec().File]; bad {
 			u.reject(lines)

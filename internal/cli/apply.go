@@ -17,6 +17,7 @@ import (
 func newApplyCmd(a *App) *cobra.Command {
 	var dryRun bool
 	var timeout time.Duration
+	var name string
 	cmd := &cobra.Command{
 		Use:   "apply",
 		Short: "Reconcile until nothing is pending",
@@ -35,38 +36,42 @@ Exit 0 converged (--dry-run: nothing to do), 1 error or timeout,
 			if err := positive(cmd, "--timeout", timeout); err != nil {
 				return err
 			}
-			sp, err := loadSpec(a)
-			if err != nil {
-				return err
-			}
-			if dryRun {
-				return applyDryRun(cmd.Context(), a, sp, timeout)
-			}
-			hooks := reconcile.Hooks{Event: func(e state.Event) {
-				fmt.Fprintf(a.Stdout, "%s  %-16s %s\n", e.At.UTC().Format(time.TimeOnly), e.Type, e.Message)
-			}}
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout) // the token check included
-			defer cancel()
-			built, err := buildApp(ctx, a, sp, app.StoreLocked, "reconciler apply", hooks)
-			if err != nil {
-				return timedOut(ctx, timeout, err)
-			}
-			defer built.Close()
-			res, err := built.Reconciler.Converge(ctx, reconcile.ConvergeOptions{})
-			if errors.Is(err, reconcile.ErrNotConverged) && ctx.Err() != nil {
-				return failure(fmt.Errorf("gave up after %s: %w", timeout, err))
-			}
-			if err != nil {
-				return failure(err)
-			}
-			_, err = fmt.Fprintf(a.Stdout, "converged: phase %s\n", res.Phase)
-			return err
+			return forUnits(cmd, a, name, false, railwayEnvs, func(sp *spec.Spec) error {
+				if dryRun {
+					return applyDryRun(cmd.Context(), a, sp, timeout)
+				}
+				return applySpec(cmd.Context(), a, sp, timeout)
+			})
 		},
 	}
 	specFlag(a, cmd)
+	nameFlag(cmd, &name)
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would be done; change nothing")
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "give up after this long")
 	return cmd
+}
+
+// applySpec converges one unit.
+func applySpec(ctx context.Context, a *App, sp *spec.Spec, timeout time.Duration) error {
+	hooks := reconcile.Hooks{Event: func(e state.Event) {
+		fmt.Fprintf(a.Stdout, "%s  %-16s %s\n", e.At.UTC().Format(time.TimeOnly), e.Type, e.Message)
+	}}
+	ctx, cancel := context.WithTimeout(ctx, timeout) // the token check included
+	defer cancel()
+	built, err := buildApp(ctx, a, sp, app.StoreLocked, "reconciler apply", hooks)
+	if err != nil {
+		return timedOut(ctx, timeout, err)
+	}
+	defer built.Close()
+	res, err := built.Reconciler.Converge(ctx, reconcile.ConvergeOptions{})
+	if errors.Is(err, reconcile.ErrNotConverged) && ctx.Err() != nil {
+		return failure(fmt.Errorf("gave up after %s: %w", timeout, err))
+	}
+	if err != nil {
+		return failure(err)
+	}
+	_, err = fmt.Fprintf(a.Stdout, "converged: phase %s\n", res.Phase)
+	return err
 }
 
 // applyDryRun is plan with apply's output: nothing is written, and the exit

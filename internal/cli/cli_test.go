@@ -222,7 +222,7 @@ func TestFileFlagOnlyWhereASpecIsRead(t *testing.T) {
 	root := newRoot(&App{})
 	for _, c := range root.Commands() {
 		got := run(t, nil, c.Name(), "--help")
-		has := strings.Contains(got.stdout, "-f, --file string")
+		has := strings.Contains(got.stdout, "-f, --file stringArray")
 		if want := slices.Contains(readers, c.Name()); has != want {
 			t.Errorf("%s --help shows -f: %v, want %v", c.Name(), has, want)
 		}

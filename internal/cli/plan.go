@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smartlic/reconciler/reconcile"
+	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
 )
 
@@ -21,6 +22,7 @@ const defaultOneShotTimeout = 30 * time.Second
 func newPlanCmd(a *App) *cobra.Command {
 	output := newEnum("text", "text", "json")
 	var timeout time.Duration
+	var name string
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what apply would do, and why; change nothing",
@@ -43,21 +45,20 @@ Exit 0 in sync, 2 changes pending or drift, 1 error, 3 invalid spec.`,
 			if err := positive(cmd, "--timeout", timeout); err != nil {
 				return err
 			}
-			sp, err := loadSpec(a)
-			if err != nil {
-				return err
-			}
-			res, st, err := dryPass(cmd.Context(), a, sp, timeout)
-			if err != nil {
-				return err
-			}
-			if err := writePlan(a.Stdout, output.value, sp.Name, res, st.LastProbe); err != nil {
-				return err
-			}
-			return planExit(res)
+			return forUnits(cmd, a, name, output.value == "json", railwayEnvs, func(sp *spec.Spec) error {
+				res, st, err := dryPass(cmd.Context(), a, sp, timeout)
+				if err != nil {
+					return err
+				}
+				if err := writePlan(a.Stdout, output.value, sp.Name, res, st.LastProbe); err != nil {
+					return err
+				}
+				return planExit(res)
+			})
 		},
 	}
 	specFlag(a, cmd)
+	nameFlag(cmd, &name)
 	cmd.Flags().Var(output, "output", "output format")
 	cmd.Flags().DurationVar(&timeout, "timeout", defaultOneShotTimeout, "give up after this long, Railway's retries included")
 	return cmd

@@ -14,6 +14,7 @@ func newReportCmd(a *App) *cobra.Command {
 	format := newEnum("", "markdown", "json")
 	var out string
 	var timeout time.Duration
+	var name string
 	cmd := &cobra.Command{
 		Use:   "report",
 		Short: "Write one drift report now",
@@ -41,14 +42,6 @@ Exit 0 no drift, 2 drift, 1 error (Railway unreadable, a sink failed),
 			if err := positive(cmd, "--timeout", timeout); err != nil {
 				return err
 			}
-			sp, err := loadSpec(a)
-			if err != nil {
-				return err
-			}
-			f, err := report.ParseFormat(cmp.Or(format.value, sp.Report.Format))
-			if err != nil {
-				return WithExitCode(ExitInvalid, err)
-			}
 			var dest *outTarget
 			if out != "" {
 				t, err := checkOut(out)
@@ -57,21 +50,38 @@ Exit 0 no drift, 2 drift, 1 error (Railway unreadable, a sink failed),
 				}
 				dest = &t
 			}
-			_, st, err := dryPass(cmd.Context(), a, sp, timeout)
-			if err != nil {
+			var inputs []report.Input
+			var first *spec.Spec
+			err := forUnits(cmd, a, name, false, railwayEnvs, func(sp *spec.Spec) error {
+				_, st, err := dryPass(cmd.Context(), a, sp, timeout)
+				if err != nil {
+					return err
+				}
+				if first == nil {
+					first = sp
+				}
+				inputs = append(inputs, report.Input{Spec: sp, State: st, Now: a.Now()})
+				return nil
+			})
+			if err != nil || len(inputs) == 0 {
 				return err
 			}
-			r := report.Build(report.Input{Spec: sp, State: st, Now: a.Now()})
-			if err := writeReport(cmd, a, sp.Report.Sinks, r, f, dest); err != nil {
+			f, err := report.ParseFormat(cmp.Or(format.value, first.Report.Format))
+			if err != nil {
+				return WithExitCode(ExitInvalid, err)
+			}
+			doc := report.BuildAll(inputs) // several units: one fleet report
+			if err := writeReport(cmd, a, first.Report.Sinks, doc, f, dest); err != nil {
 				return failure(err)
 			}
-			if !r.Clean() {
+			if !clean(doc) {
 				return WithExitCode(ExitDrift, nil)
 			}
 			return nil
 		},
 	}
 	specFlag(a, cmd)
+	nameFlag(cmd, &name)
 	cmd.Flags().Var(format, "format", "report format (default: the spec's report.format)")
 	cmd.Flags().StringVar(&out, "out", "", "write the report to this path instead of the sinks (- for stdout)")
 	cmd.Flags().DurationVar(&timeout, "timeout", defaultOneShotTimeout, "give up reading Railway after this long, retries included")
@@ -79,7 +89,7 @@ Exit 0 no drift, 2 drift, 1 error (Railway unreadable, a sink failed),
 }
 
 // writeReport sends r to the spec's sinks, or to dest when --out was given.
-func writeReport(cmd *cobra.Command, a *App, sinks []spec.Sink, r *report.Report, f report.Format, dest *outTarget) error {
+func writeReport(cmd *cobra.Command, a *App, sinks []spec.Sink, r report.Document, f report.Format, dest *outTarget) error {
 	if dest == nil {
 		s, err := report.NewSinks(sinks, report.SinkOptions{Stdout: a.Stdout, Logger: a.Logger, Now: a.Now})
 		if err != nil {
@@ -92,4 +102,14 @@ func writeReport(cmd *cobra.Command, a *App, sinks []spec.Sink, r *report.Report
 		return err
 	}
 	return dest.write(b, a.Stdout)
+}
+
+// clean reports whether a report (single or fleet) shows no drift.
+func clean(d report.Document) bool {
+	for _, r := range report.UnitReports(d) {
+		if !r.Clean() {
+			return false
+		}
+	}
+	return true
 }

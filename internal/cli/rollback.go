@@ -12,11 +12,13 @@ import (
 	"github.com/smartlic/reconciler/internal/app"
 	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/reconcile"
+	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
 )
 
 func newRollbackCmd(a *App) *cobra.Command {
-	var reason string
+	var reason, name string
+	var all bool
 	cmd := &cobra.Command{
 		Use:   "rollback --reason TEXT",
 		Short: "Roll the consumers back now and hold until rollforward",
@@ -33,15 +35,18 @@ Exit 0 done, 1 failed.`,
 			if strings.TrimSpace(reason) == "" {
 				return &usageError{cmd: cmd, err: errors.New("--reason is required: say why, it is recorded and reported")}
 			}
-			return manual(cmd.Context(), a, "rollback", reason)
+			return manualUnits(cmd, a, "rollback", reason, name, all)
 		},
 	}
 	specFlag(a, cmd)
+	nameFlag(cmd, &name)
+	cmd.Flags().BoolVar(&all, "all", false, "in a fleet: roll back every unit (rollback acts on one unit unless --all says every one)")
 	cmd.Flags().StringVar(&reason, "reason", "", "why (recorded in the state, the events and the notifications)")
 	return cmd
 }
 
 func newRollforwardCmd(a *App) *cobra.Command {
+	var name string
 	cmd := &cobra.Command{
 		Use:   "rollforward",
 		Short: "Clear a hold, restore the declared variables and redeploy",
@@ -56,21 +61,28 @@ Exit 0 done (or nothing to do), 1 failed.`,
   cd /data && reconciler rollforward   # in the Railway service (railway ssh)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return manual(cmd.Context(), a, "rollforward", "")
+			return manualUnits(cmd, a, "rollforward", "", name, true)
 		},
 	}
 	specFlag(a, cmd)
+	nameFlag(cmd, &name)
 	return cmd
 }
 
-// manual carries out a rollback or rollforward: through the running
-// controller when one holds the state, else here, after a fresh read.
-func manual(ctx context.Context, a *App, action, reason string) error {
-	ctx = railway.Essential(ctx) // a rollback may use the reserve of the rate limit
-	sp, err := loadSpec(a)
-	if err != nil {
-		return err
+// manualUnits carries out a rollback or rollforward on the units the
+// command names: in a fleet, rollback needs --name or --all (rolling every
+// unit back by mistake would be a fleet-wide outage of Redis).
+func manualUnits(cmd *cobra.Command, a *App, action, reason, name string, all bool) error {
+	ctx := cmd.Context()
+	if name == "" && !all && isFleet(a) {
+		return &usageError{cmd: cmd, err: errors.New("in a fleet, rollback needs --name NAME (a unit or a spec) or --all")}
 	}
+	return forUnits(cmd, a, name, false, railwayEnvs, func(sp *spec.Spec) error { return manualSpec(ctx, a, sp, action, reason) })
+}
+
+// manualSpec carries out a rollback or rollforward on one unit's spec.
+func manualSpec(ctx context.Context, a *App, sp *spec.Spec, action, reason string) error {
+	ctx = railway.Essential(ctx)
 	if sp.State.UsesPostgres() {
 		return manualShared(ctx, a, sp, action, reason)
 	}

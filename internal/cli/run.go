@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"go.uber.org/zap"
 
 	"github.com/smartlic/reconciler/controller"
 	"github.com/smartlic/reconciler/spec"
@@ -54,9 +55,15 @@ func newRunCmd(app *App) *cobra.Command {
 					return &usageError{cmd: cmd, err: err}
 				}
 			}
+			if fleetInput(app.Files) {
+				return runFleet(cmd.Context(), app, listen)
+			}
 			sp, err := loadSpec(app) // exit 3 on a bad spec
 			if err != nil {
 				return err
+			}
+			if sp.Railway.Generated() {
+				return runFleet(cmd.Context(), app, listen)
 			}
 			return runController(cmd.Context(), app, sp, listen)
 		},
@@ -79,16 +86,51 @@ func checkListen(addr string) error {
 	return nil
 }
 
-// runController runs the controller until ctx ends (SIGTERM/SIGINT, see
-// main), forwarding SIGHUP as a reload.
-func runController(ctx context.Context, app *App, sp *spec.Spec, listen string) error {
-	stopSignals := watchSignals(app.Stderr)
-	defer stopSignals()
-	ctrl, err := controller.New(controller.Options{
-		SpecPath: app.File, Spec: sp, Listen: listen, LookupEnv: app.LookupEnv,
-		Logger: app.Logger, Version: Build().Version, Commit: Build().Commit, Now: app.Now, Stdout: app.Stdout,
+// runFleet runs the controller over the specs at the -f paths: a file
+// that does not load is shown as a unit with Ready=False (SpecInvalid)
+// while the others run; a name used by two files, or no valid spec at
+// all, exits 3.
+func runFleet(ctx context.Context, app *App, listen string) error {
+	set, err := spec.LoadSet(app.Files, app.LookupEnv)
+	if err != nil {
+		return WithExitCode(ExitInvalid, err)
+	}
+	if err := set.Err(); err != nil && (errors.Is(err, spec.ErrDuplicateName) || len(set.Specs) == 0) {
+		return WithExitCode(ExitInvalid, err)
+	}
+	for _, f := range set.Invalid {
+		for _, p := range f.Problems() {
+			app.Logger.Error("spec rejected: its units are not run, the others are", zap.String("problem", p))
+		}
+	}
+	load := func(paths []string) (*controller.SpecSet, error) {
+		s, err := spec.LoadSet(paths, app.LookupEnv)
+		if err != nil {
+			return nil, err
+		}
+		return controllerSet(s), nil
+	}
+	sp := set.Specs[0]
+	return runWith(ctx, app, controller.Options{
+		SpecPath: set.Specs[0].File, Set: controllerSet(set), Paths: app.Files, LoadSet: load, Listen: listen,
 		AuthToken: sp.Server.Auth.Token,
 	})
+}
+
+// runController runs the controller of one spec until ctx ends
+// (SIGTERM/SIGINT, see main), forwarding SIGHUP as a reload.
+func runController(ctx context.Context, app *App, sp *spec.Spec, listen string) error {
+	return runWith(ctx, app, controller.Options{SpecPath: app.File, Spec: sp, Listen: listen, AuthToken: sp.Server.Auth.Token})
+}
+
+// runWith runs a controller with o (completed with the App's) until ctx
+// ends, forwarding SIGHUP as a reload.
+func runWith(ctx context.Context, app *App, o controller.Options) error {
+	stopSignals := watchSignals(app.Stderr)
+	defer stopSignals()
+	o.LookupEnv, o.Logger, o.Now, o.Stdout = app.LookupEnv, app.Logger, app.Now, app.Stdout
+	o.Version, o.Commit = Build().Version, Build().Commit
+	ctrl, err := controller.New(o)
 	if err != nil {
 		return failure(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smartlic/reconciler/reconcile"
+	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
 )
 
@@ -20,7 +21,7 @@ const statusEvents = 10
 
 func newStatusCmd(a *App) *cobra.Command {
 	output := newEnum("text", "text", "json")
-	var path string
+	var path, unit string
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Print the persisted state: phase, conditions, recent events",
@@ -37,13 +38,14 @@ Exit 0, or 1 when there is no state yet or it cannot be shown.`,
   reconciler status --state /data/.reconciler/state.json --output json | jq .phase`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			name := ""
-			if path == "" || cmd.Flags().Changed("file") {
-				sp, err := loadSpec(a)
+			if path != "" && !cmd.Flags().Changed("file") {
+				st, err := readStatus(path, "")
 				if err != nil {
 					return err
 				}
-				name = sp.Name
+				return printStatus(a, st, output.value)
+			}
+			return forUnits(cmd, a, unit, output.value == "json", stateEnvs, func(sp *spec.Spec) error {
 				if sp.State.UsesPostgres() && path == "" {
 					st, err := loadShared(cmd.Context(), a, sp)
 					if err != nil {
@@ -51,18 +53,20 @@ Exit 0, or 1 when there is no state yet or it cannot be shown.`,
 					}
 					return printStatus(a, st, output.value)
 				}
-				if path == "" {
-					path = sp.State.Path
+				p := path
+				if p == "" {
+					p = sp.State.Path
 				}
-			}
-			st, err := readStatus(path, name)
-			if err != nil {
-				return err
-			}
-			return printStatus(a, st, output.value)
+				st, err := readStatus(p, sp.Name)
+				if err != nil {
+					return err
+				}
+				return printStatus(a, st, output.value)
+			})
 		},
 	}
 	specFlag(a, cmd)
+	nameFlag(cmd, &unit)
 	cmd.Flags().Var(output, "output", "output format")
 	cmd.Flags().StringVar(&path, "state", "", "the state file (default: the spec's state.path)")
 	return cmd

@@ -188,3 +188,19 @@ func stateEnvs(context.Context, *App) func(sp *spec.Spec) ([]string, error) {
 		return slices.Compact(envs), nil
 	}
 }
+
+// nameFlag adds --name to a command that acts on a fleet's units.
+func nameFlag(cmd *cobra.Command, name *string) {
+	cmd.Flags().StringVar(name, "name", "", "in a fleet: the unit (NAME or NAME/ENV), or the spec (all its units), to act on (default: every unit)")
+}
+
+// isFleet reports whether the -f paths make a fleet: several paths, a
+// directory, or a spec that generates a unit per environment (a spec that
+// does not load is left to the command to report).
+func isFleet(a *App) bool {
+	if fleetInput(a.Files) {
+		return true
+	}
+	sp, err := spec.Load(a.File, a.LookupEnv)
+	return err == nil && sp.Railway.Generated()
+}
