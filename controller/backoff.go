@@ -28,6 +28,14 @@ type passBackoff struct {
 	step  time.Duration
 	until time.Time
 	last  string // the error backed off from, logged once per change
+	gen   uint64 // counts resets: a pass begun before one does not back off
+}
+
+// generation returns the reset count, to hand back to record.
+func (b *passBackoff) generation() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.gen
 }
 
 // skip reports whether a pass due at now must wait.
@@ -37,10 +45,15 @@ func (b *passBackoff) skip(now time.Time) bool {
 	return now.Before(b.until)
 }
 
-// record folds a pass's outcome in, logging only changes.
-func (b *passBackoff) record(res *reconcile.Result, now time.Time) {
+// record folds the outcome of a pass begun at generation gen in, logging
+// only changes. A pass that a reset (a reload, SIGHUP) overtook does not
+// back off: the person asked for an attempt after it.
+func (b *passBackoff) record(res *reconcile.Result, now time.Time, gen uint64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if gen != b.gen {
+		return
+	}
 	if res.Err == nil || reconcile.Classify(res.Err) != reconcile.ClassPermanent {
 		if b.step > 0 {
 			b.log.Info("railway accepts the passes again: backoff cleared")
@@ -62,4 +75,5 @@ func (b *passBackoff) reset() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.step, b.until, b.last = 0, time.Time{}, ""
+	b.gen++
 }

@@ -25,7 +25,7 @@ func TestPermanentErrorsBackOff(t *testing.T) {
 		if b.skip(now) {
 			t.Fatalf("a pass was skipped at %v, after the backoff ended", now)
 		}
-		b.record(denied, now)
+		b.record(denied, now, b.generation())
 		steps = append(steps, b.until.Sub(now))
 		if !b.skip(now.Add(b.until.Sub(now) - time.Second)) {
 			t.Fatal("a pass within the backoff was not skipped")
@@ -45,14 +45,22 @@ func TestPermanentErrorsBackOff(t *testing.T) {
 	if b.skip(now) {
 		t.Error("a reset (reload, SIGHUP) did not clear the backoff")
 	}
-	b.record(denied, now)
-	b.record(&reconcile.Result{}, now)
+	b.record(denied, now, b.generation())
+	b.record(&reconcile.Result{}, now, b.generation())
 	if b.skip(now) || logs.FilterMessage("railway accepts the passes again: backoff cleared").Len() != 1 {
 		t.Error("a successful pass did not clear the backoff once")
 	}
-	b.record(&reconcile.Result{Err: errors.New("HTTP 503")}, now)
+	b.record(&reconcile.Result{Err: errors.New("HTTP 503")}, now, b.generation())
 	if b.skip(now) {
 		t.Error("a transient error backed off like a permanent one")
+	}
+	// A pass a reset overtook (SIGHUP while it was in flight) does not
+	// back off: the person asked for an attempt after it began.
+	gen := b.generation()
+	b.reset()
+	b.record(denied, now, gen)
+	if b.skip(now) {
+		t.Error("a pass begun before a reset backed off")
 	}
 }
 

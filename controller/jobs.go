@@ -173,8 +173,9 @@ func (u *unit) pass(ctx context.Context, t *term) *reconcile.Result {
 		u.log.Debug("reconcile pass skipped: backing off after a permanent error")
 		return nil
 	}
+	gen := t.backoff.generation()
 	res := t.rec.Pass(ctx, reconcile.PassOptions{})
-	t.backoff.record(res, now())
+	t.backoff.record(res, now(), gen)
 	if res.Obs != nil && res.Obs.Err == nil {
 		u.observed.Store(true)
 	}
