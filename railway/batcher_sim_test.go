@@ -328,13 +328,16 @@ func TestBatcherEssentialAndDeadlines(t *testing.T) {
 	}
 
 	bw := newBatchWorld(t, func(o *railway.Options) { o.MaxRequestsPerHour = 10 })
-	for range 1 { // the burst of 10/h is 1
-		if _, err := bw.c.Deployment(t.Context(), bw.redisDeploymentID); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := bw.c.Deployment(t.Context(), bw.redisDeploymentID); err != nil { // the burst of 10/h: 1
+		t.Fatal(err)
 	}
 	short, cancel := context.WithDeadline(t.Context(), bw.clock.Now().Add(time.Minute))
 	defer cancel()
+	alone := bw.observeAll(t, short, bw.envID, [][]string{{bw.backendID}})
+	bw.window.FireAll()
+	if r := <-alone[0]; !errors.Is(r.err, railway.ErrBudgetExhausted) {
+		t.Fatalf("a short deadline alone: %v, want ErrBudgetExhausted (the next token is 6m40s away)", r.err)
+	}
 	res := bw.observeAll(t, short, bw.envID, [][]string{{bw.backendID}})
 	res = append(res, bw.observeAll(t, t.Context(), bw.envID, [][]string{{bw.backendID}})...)
 	bw.window.FireAll()
