@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"golang.org/x/time/rate"
 
 	"github.com/smartlic/reconciler/internal/clock"
 	"github.com/smartlic/reconciler/spec"
@@ -109,6 +108,13 @@ type Stats struct {
 	// EdgeBlocks counts the edge-block answers that started or extended a
 	// block (one per backoff step).
 	EdgeBlocks int64
+	// MaxRequestsPerHour is the client-side budget in force: the configured
+	// one (Options.MaxRequestsPerHour or SetMaxRequestsPerHour), lowered to
+	// Railway's X-RateLimit-Limit when that is lower; 0 when there is none.
+	MaxRequestsPerHour int
+	// RequestsLastHour is the number of requests the budget admitted in the
+	// last hour (waiting ones included).
+	RequestsLastHour int
 }
 
 // Client calls Railway's GraphQL API. It is safe for concurrent use.
@@ -120,7 +126,7 @@ type Client struct {
 	http        *http.Client
 	queryTO     time.Duration
 	mutationTO  time.Duration
-	budget      *budget // nil: no budget
+	budget      budget
 	log         *zap.Logger
 	logAttempts bool
 	now         func() time.Time
@@ -176,9 +182,7 @@ func New(opts Options) (*Client, error) {
 	if c.attempts == 0 {
 		c.attempts = DefaultMaxAttempts
 	}
-	if opts.MaxRequestsPerHour > 0 {
-		c.budget = newBudget(opts.MaxRequestsPerHour)
-	}
+	c.budget.configure(opts.MaxRequestsPerHour, c.now())
 	return c, nil
 }
 
@@ -198,52 +202,12 @@ func checkOptions(opts Options) error {
 	return nil
 }
 
-// budget is the client-side token bucket: configured is
-// Options.MaxRequestsPerHour, applied the size the bucket has now (lower
-// when Railway reported a lower X-RateLimit-Limit).
-type budget struct {
-	limiter    *rate.Limiter
-	configured int
-	applied    atomic.Int64
-}
-
-func newBudget(n int) *budget {
-	b := &budget{configured: n, limiter: rate.NewLimiter(bucketRate(n))}
-	b.applied.Store(int64(n))
-	return b
-}
-
-// bucketRate sizes a token bucket that never allows more than n requests in
-// any hour: burst b = max(1, min(20, n/10)) and a refill of (n-b) per hour,
-// so any hour sees at most b + (n-b) = n.
-func bucketRate(n int) (rate.Limit, int) {
-	b := max(1, min(20, n/10))
-	refill := n - b
-	if refill == 0 {
-		refill = n // n == 1: one request per hour
-	}
-	return rate.Limit(float64(refill) / time.Hour.Seconds()), b
-}
-
-// follow resizes the bucket to min(configured, limit) when that changed.
-func (b *budget) follow(limit int, now time.Time) {
-	n := b.configured
-	if limit > 0 && limit < n {
-		n = limit
-	}
-	if b.applied.Swap(int64(n)) == int64(n) {
-		return
-	}
-	r, burst := bucketRate(n)
-	b.limiter.SetLimitAt(now, r)
-	b.limiter.SetBurstAt(now, burst)
-}
-
 // Stats returns the request count, the last rate-limit headers seen and the
 // edge block.
 func (c *Client) Stats() Stats {
 	s := c.limits.snapshot(c.now())
 	s.Requests = c.requests.Load()
+	s.MaxRequestsPerHour, s.RequestsLastHour = c.budget.snapshot(c.now())
 	s.BlockedUntil, s.EdgeInterval, s.EdgeBlocks = c.edge.snapshot()
 	return s
 }

@@ -54,6 +54,22 @@
 // logged per backoff step, and Stats reports BlockedUntil, EdgeInterval and
 // EdgeBlocks.
 //
+// # Fleets: one token, one budget
+//
+// The units of a fleet (one spec in one environment each) that use the same
+// token share one Client, hence one budget: SetMaxRequestsPerHour resizes it
+// at run time to the smallest maxRequestsPerHour among them, counting the
+// requests already sent (an admission log keeps every hour at or under the
+// size in force), and Railway's X-RateLimit-Limit still caps it. A Batcher
+// wraps that Client for the units: Observe calls for the same project and
+// environment made within a short window (DefaultBatchWindow, 25 ms) become
+// one request with the union of their service ids, each caller receiving the
+// instances and only the variables it asked for; Project calls for one
+// project merge the same way; Environments serves the environment
+// generators a project's environment listing at most one read per maxAge.
+// FairShare computes how much to stretch every unit's reconcile interval,
+// equally, when the units' schedules do not fit the budget.
+//
 // # Secrets and attribution
 //
 // The token and rendered variable values never appear in an error, a log

@@ -235,7 +235,7 @@ func (c *Client) send(ctx context.Context, cl call, body []byte) (json.RawMessag
 		return nil, 0, transportError(ctx, actx, timeout, cl.op, err, wrote.Load())
 	}
 	defer resp.Body.Close()
-	if limit := c.limits.record(resp.Header, c.now()); limit > 0 && c.budget != nil {
+	if limit := c.limits.record(resp.Header, c.now()); limit > 0 {
 		c.budget.follow(limit, c.now())
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
@@ -289,34 +289,6 @@ func (c *Client) setHeaders(h http.Header, noAuth bool) {
 	case ProjectToken:
 		h.Set("Project-Access-Token", c.creds.value())
 	}
-}
-
-// takeBudget waits for a request token. It returns ErrBudgetExhausted, without
-// waiting, when the token would come after ctx's deadline.
-func (c *Client) takeBudget(ctx context.Context, op string) error {
-	if c.budget == nil {
-		return nil
-	}
-	now := c.now()
-	r := c.budget.limiter.ReserveN(now, 1)
-	d := r.DelayFrom(now)
-	if d <= 0 {
-		return nil
-	}
-	if dl, ok := ctx.Deadline(); ok && now.Add(d).After(dl) {
-		r.CancelAt(now)
-		err := fmt.Errorf("railway %s: next request allowed in %s: %w", op, d.Round(time.Second), ErrBudgetExhausted)
-		if c.onRequest != nil {
-			c.onRequest(op, resultLabel(err))
-		}
-		return err
-	}
-	c.log.Debug("waiting for request budget", zap.String("op", op), zap.Duration("wait", d))
-	if err := c.sleep(ctx, d); err != nil {
-		r.CancelAt(c.now())
-		return &TransientError{Op: op, Err: err}
-	}
-	return nil
 }
 
 // transportError wraps a failure to get an answer. The URL is dropped; when
