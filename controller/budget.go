@@ -5,70 +5,90 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/smartlic/reconciler/railway"
 	"github.com/smartlic/reconciler/spec"
 )
 
-// budgetShare is the share of the Railway budget a fleet plans its
-// reconciles in: the rest is for what cannot be planned (creations,
-// deploys, rollbacks, retries) and the reserve the client keeps.
-const budgetShare = 0.8
-
-// stretchFactor returns by how much every unit's reconcile period must be
-// stretched so that the planned passes fit in budgetShare of budget
-// requests an hour: units observing one environment on one period fire
-// together and share one request (a group), and probe rounds cost nothing.
-// It is 1 when they fit or there is no budget. Fair: every group is
-// stretched alike, so no unit starves.
-func stretchFactor(budget int, periods map[groupKey]time.Duration) float64 {
-	if budget <= 0 {
-		return 1
-	}
-	var perHour float64
-	for _, p := range periods {
-		if p > 0 {
-			perHour += float64(time.Hour) / float64(p)
-		}
-	}
-	f := perHour / (budgetShare * float64(budget))
-	return max(f, 1)
-}
-
-// groupKey identifies the units whose passes share one observation.
-type groupKey struct {
-	project, environment string
-	period               time.Duration
-}
-
-// stretchBudget recomputes the fleet's stretch factor and, when it
-// changed, reschedules every unit's reconcile job; each unit's effective
-// interval is on /status and in reconciler_reconcile_interval_seconds.
+// stretchBudget fits the fleet's reconciles into each token's budget: per
+// endpoint (one client, one budget: the smallest maxRequestsPerHour of the
+// specs using it), it resizes the client's budget and plans the units'
+// reconcile intervals with railway.FairShare (units of one project and
+// environment fire together and share one observation; probe rounds cost
+// nothing). When the schedules need more than the budget allows, every
+// unit's interval is stretched alike, so none starves; a unit whose
+// effective interval changed is rescheduled. Each unit's effective interval
+// is on /status and in reconciler_reconcile_interval_seconds.
 func (c *Controller) stretchBudget() {
-	units := c.unitList()
-	groups := map[groupKey]time.Duration{}
-	for _, u := range units {
+	byEndpoint := map[string][]*unit{}
+	for _, u := range c.unitList() {
+		ep := u.Spec().Railway.Endpoint
+		byEndpoint[ep] = append(byEndpoint[ep], u)
+	}
+	specs := c.specsInUse()
+	for ep, units := range byEndpoint {
+		budget := budgetOf(specsOn(specs, ep))
+		if cl := c.clientOf(ep); cl != nil && budget > 0 {
+			if err := cl.SetMaxRequestsPerHour(budget); err != nil {
+				c.log.Warn("resizing the Railway budget failed", zap.Int("maxRequestsPerHour", budget), zap.Error(err))
+			}
+		}
+		c.planUnits(budget, units)
+	}
+	c.m.setRailwayBudget(budgetOf(specs))
+}
+
+// planUnits applies the budget plan of the units sharing one budget.
+func (c *Controller) planUnits(budget int, units []*unit) {
+	sched := make([]railway.ScheduledUnit, len(units))
+	for i, u := range units {
 		sp := u.Spec()
-		p := period(sp.Schedule.Reconcile, c.opts.Now())
-		groups[groupKey{sp.Railway.ProjectID, sp.Railway.Environment, p}] = p
+		sched[i] = railway.ScheduledUnit{ProjectID: sp.Railway.ProjectID, EnvironmentID: sp.Railway.Environment,
+			Period: period(sp.Schedule.Reconcile, c.opts.Now())}
 	}
-	f := 1.0
-	if c.fleet {
-		f = stretchFactor(budgetOf(c.specsInUse()), groups)
+	if !c.fleet {
+		budget = 0 // one unit: its own schedule, as written
 	}
-	for _, u := range units {
-		p := period(u.Spec().Schedule.Reconcile, c.opts.Now())
-		u.m.setInterval((time.Duration(float64(p) * f)).Seconds())
-		if u.stretchFactor() == f {
+	plan := railway.FairShare(budget, sched)
+	for i, u := range units {
+		iv := plan.Intervals[i]
+		u.m.setInterval(iv.Seconds())
+		if iv <= sched[i].Period {
+			iv = 0
+		}
+		if u.stretchedInterval() == iv {
 			continue
 		}
-		u.setStretch(f)
+		u.setStretched(iv)
 		if t := u.currentTerm(); t != nil {
 			c.restretch(t, u)
 		}
 	}
-	if f > 1 {
+	if plan.Factor > 1 {
 		c.log.Warn("the Railway budget cannot cover every unit's reconcile schedule: every interval is stretched alike",
-			zap.Float64("factor", f), zap.Int("units", len(units)), zap.Int("maxRequestsPerHour", budgetOf(c.specsInUse())))
+			zap.Float64("factor", plan.Factor), zap.Int("units", len(units)), zap.Int("maxRequestsPerHour", budget),
+			zap.Float64("needPerHour", plan.Need), zap.Float64("plannedPerHour", plan.Planned))
 	}
+}
+
+// specsOn returns the specs using endpoint ep.
+func specsOn(specs []*spec.Spec, ep string) []*spec.Spec {
+	var out []*spec.Spec
+	for _, sp := range specs {
+		if sp.Railway.Endpoint == ep {
+			out = append(out, sp)
+		}
+	}
+	return out
+}
+
+// stretched returns c at the effective interval iv when the budget
+// stretched it (iv > 0): an "@every" schedule at the longer period, and a
+// cron expression, whose activations are fixed times, every iv instead.
+func stretched(c spec.Cron, iv time.Duration) spec.Cron {
+	if iv <= 0 {
+		return c
+	}
+	return spec.Cron{Expr: "@every " + spec.FormatDuration(iv), Every: iv}
 }
 
 // specsInUse returns the valid specs in use.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/smartlic/reconciler/internal/app"
 	"github.com/smartlic/reconciler/railway"
-	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
 )
@@ -61,12 +60,10 @@ type infra struct {
 	// generators' reads and the metrics use it.
 	client  *railway.Client
 	clients map[string]*railway.Client
-	store   *app.Store
+	// batchers merge the fleet's reads, one per client (fleet only).
+	batchers map[*railway.Client]*railway.Batcher
+	store    *app.Store
 }
-
-// observer returns the Railway the reconciler of a unit of sp calls; nil:
-// the client itself.
-func (i infra) observer(*spec.Spec) reconcile.Railway { return nil }
 
 // session is what one Run owns and releases at shutdown.
 type session struct {
@@ -179,6 +176,7 @@ func (c *Controller) start(ctx context.Context) (*session, error) {
 // PostgreSQL.
 func (c *Controller) buildInfra(ctx context.Context) error {
 	c.infra.clients = map[string]*railway.Client{}
+	c.infra.batchers = map[*railway.Client]*railway.Batcher{}
 	for _, s := range c.specs {
 		if c.infra.clients[s.Railway.Endpoint] != nil {
 			continue

@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/smartlic/reconciler/railway"
+	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
 )
@@ -147,15 +148,7 @@ func (c *Controller) hasGenerators() bool {
 // them), picking up new environments and dropping vanished ones.
 func (c *Controller) generate(ctx context.Context) {
 	for {
-		every := time.Minute
-		c.mu.Lock()
-		for _, sp := range c.specs {
-			if p := period(sp.Schedule.Reconcile, c.opts.Now()); sp.Railway.Generated() && p > 0 && p < every {
-				every = p
-			}
-		}
-		c.mu.Unlock()
-		if sleepCtx(ctx, every) != nil {
+		if sleepCtx(ctx, c.generatePeriod()) != nil {
 			return
 		}
 		c.refreshEnvironments(ctx)
@@ -163,9 +156,24 @@ func (c *Controller) generate(ctx context.Context) {
 	}
 }
 
+// generatePeriod is the shortest reconcile period of the generator specs,
+// at most a minute.
+func (c *Controller) generatePeriod() time.Duration {
+	every := time.Minute
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, sp := range c.specs {
+		if p := period(sp.Schedule.Reconcile, c.opts.Now()); sp.Railway.Generated() && p > 0 && p < every {
+			every = p
+		}
+	}
+	return every
+}
+
 // refreshEnvironments reads the environments of every generator spec's
-// project: one request per project. A failed read keeps the last list (an
-// error is never taken for "gone").
+// project: at most one request per project and generator period, none when
+// a unit's pass read the project within it (Batcher.Environments). A failed
+// read keeps the last list (an error is never taken for "gone").
 func (c *Controller) refreshEnvironments(ctx context.Context) {
 	projects := map[string]bool{}
 	c.mu.Lock()
@@ -176,14 +184,14 @@ func (c *Controller) refreshEnvironments(ctx context.Context) {
 	}
 	c.mu.Unlock()
 	for id := range projects {
-		p, err := c.clientForProject(id).Project(ctx, id)
+		envs, err := c.batcherForProject(id).Environments(ctx, id, c.generatePeriod())
 		if err != nil {
 			c.log.Warn("reading the project's environments failed: the generated units stay as they are",
 				zap.String("project", id), zap.Error(err))
 			continue
 		}
-		names := make([]string, 0, len(p.Environments))
-		for _, e := range p.Environments {
+		names := make([]string, 0, len(envs))
+		for _, e := range envs {
 			names = append(names, e.Name)
 		}
 		c.mu.Lock()
@@ -233,12 +241,59 @@ func (c *Controller) clientFor(sp *spec.Spec) *railway.Client {
 	return cl
 }
 
-// clientForProject returns the client of the first spec of project id.
-func (c *Controller) clientForProject(id string) *railway.Client {
-	for _, sp := range c.specsInUse() {
-		if sp.Railway.ProjectID == id {
-			return c.clientFor(sp)
+// siblings returns the addon names of the units other than u in u's
+// project and environment: while u creates its addon, a new service
+// carrying one of them is not u's.
+func (c *Controller) siblings(u *unit) []string {
+	sp := u.Spec()
+	var out []string
+	for _, o := range c.unitList() {
+		osp := o.Spec()
+		if o != u && osp.Railway.ProjectID == sp.Railway.ProjectID && osp.Railway.Environment == sp.Railway.Environment {
+			out = append(out, osp.Addon.Service)
 		}
 	}
-	return c.infra.client
+	return out
+}
+
+// clientOf returns the client of endpoint ep, or nil.
+func (c *Controller) clientOf(ep string) *railway.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.infra.clients[ep]
+}
+
+// observer returns what the reconciler of a unit of sp reads Railway
+// through: in a fleet, the batcher of its endpoint's client, which merges
+// the observations of the units of one project and environment into one
+// request; nil (the client itself) for a single spec, whose reads have
+// nothing to merge with.
+func (c *Controller) observer(sp *spec.Spec) reconcile.Railway {
+	if !c.fleet {
+		return nil
+	}
+	return c.batcherFor(sp)
+}
+
+// batcherFor returns the batcher of sp's endpoint's client.
+func (c *Controller) batcherFor(sp *spec.Spec) *railway.Batcher {
+	cl := c.clientFor(sp)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := c.infra.batchers[cl]
+	if b == nil {
+		b = railway.NewBatcher(cl, railway.BatchOptions{})
+		c.infra.batchers[cl] = b
+	}
+	return b
+}
+
+// batcherForProject returns the batcher of the first spec of project id.
+func (c *Controller) batcherForProject(id string) *railway.Batcher {
+	for _, sp := range c.specsInUse() {
+		if sp.Railway.ProjectID == id {
+			return c.batcherFor(sp)
+		}
+	}
+	return c.batcherFor(c.opts.Spec)
 }

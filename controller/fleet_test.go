@@ -234,12 +234,14 @@ func TestFleetSharesTheBudgetFairly(t *testing.T) {
 		fs := h.fleetStatus()
 		ok := len(fs.Units) == 4
 		for _, u := range fs.Units {
-			ok = ok && u.ReconcileInterval == "500ms" // 200 ms × 72,000 / (80 % of 36,000)
+			// 200 ms × 72,000 / (80 % of 36,000 less the 10 % reserve),
+			// rounded up to the second.
+			ok = ok && u.ReconcileInterval == "1s"
 		}
 		return ok
 	})
 	from := time.Now()
-	window := 5 * time.Second
+	window := 6 * time.Second
 	h.waitFor(window+time.Second, "the measuring window", func() bool { return time.Since(from) > window })
 	per := map[string]int{}
 	total := 0
@@ -254,10 +256,63 @@ func TestFleetSharesTheBudgetFairly(t *testing.T) {
 	t.Logf("observations in %s: %v (%d in all)", window, per, total)
 	for _, name := range envs {
 		if per[name] < 4 {
-			t.Errorf("unit %s reconciled %d times in %s: starved (want about 10 at 500 ms)", name, per[name], window)
+			t.Errorf("unit %s reconciled %d times in %s: starved (want about 6 at 1 s)", name, per[name], window)
 		}
 	}
 	if limit := int(window.Seconds() * 36000 / 3600); total > limit {
 		t.Errorf("%d observations in %s, over the budget's %d", total, window, limit)
+	}
+}
+
+// The units of one project and environment share one observation a pass:
+// their passes fire together and the batcher sends one request for them
+// all (the union of their services), each unit still converging alone.
+func TestFleetBatchesOneEnvironment(t *testing.T) {
+	h := newHarness(t)
+	const units = 3
+	var paths []string
+	for i := range units {
+		consumer := fmt.Sprintf("backend-%d", i)
+		h.sim.Deploy(h.envID, h.sim.AddService(h.projectID, consumer, ""))
+		addon := fmt.Sprintf("Redis-%d", i)
+		doc := strings.Replace(h.specDoc(2, ""), "name: smartlic-test", fmt.Sprintf("name: unit-%d", i), 1)
+		doc = strings.Replace(doc, "service: Redis", "service: "+addon, 1)
+		doc = strings.Replace(doc, "service: backend", "service: "+consumer, 1)
+		doc = strings.Replace(doc, "${{Redis.REDIS_URL}}", "${{"+addon+".REDIS_URL}}", 1)
+		p := filepath.Join(h.dir, fmt.Sprintf("unit-%d.yaml", i))
+		if err := os.WriteFile(p, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	h.startFleet(paths...)
+	h.waitFor(60*time.Second, "every unit healthy", func() bool {
+		fs := h.fleetStatus()
+		ok := len(fs.Units) == units
+		for _, u := range fs.Units {
+			ok = ok && u.Phase == "Healthy"
+		}
+		return ok
+	})
+	from := time.Now()
+	window := 5 * time.Second
+	h.waitFor(window+time.Second, "the measuring window", func() bool { return time.Since(from) > window })
+	observes, merged := 0, 0
+	for _, r := range h.sim.Requests() {
+		if r.At.Before(from) || r.At.After(from.Add(window)) || r.OperationName != "Observe" {
+			continue
+		}
+		observes++
+		if _, ok := r.Variables[fmt.Sprintf("s%d", units-1)]; ok {
+			merged++ // every unit's consumer in one request
+		}
+	}
+	passes := int(window / (200 * time.Millisecond)) // each unit reconciles every 200 ms (the harness's faster schedules)
+	t.Logf("%d observations in %s for %d units reconciling every 200 ms (%d merged)", observes, window, units, merged)
+	if observes > passes+3 {
+		t.Errorf("%d observations in %s: the units' passes were not batched (want about %d, %d unbatched)", observes, window, passes, passes*units)
+	}
+	if merged < passes/2 {
+		t.Errorf("%d of %d observations read every unit's services at once, want most", merged, observes)
 	}
 }

@@ -179,8 +179,8 @@ func (u *unit) status() reconcile.Status {
 		st = reconcile.StatusOf(state.New(u.name, u.c.opts.Now()))
 	}
 	st.SpecValid, st.SpecErrors = errs == nil, errs
-	if f := u.stretchFactor(); f > 1 {
-		st.ReconcileInterval = spec.FormatDuration(time.Duration(float64(period(u.Spec().Schedule.Reconcile, u.c.opts.Now())) * f))
+	if iv := u.stretchedInterval(); iv > 0 {
+		st.ReconcileInterval = spec.FormatDuration(iv)
 	}
 	return st
 }

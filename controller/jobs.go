@@ -72,13 +72,13 @@ func (c *Controller) wrap(t *term, u *unit, name string, fn func(ctx context.Con
 }
 
 // scheduleFor returns the cron schedule of a job of unit u under sp. The
-// reconcile schedule is stretched by the budget's fairness factor, and its
+// reconcile schedule is stretched to the budget's fair share, and its
 // jitter is the same for every unit of one environment, so that their
 // passes fire together and share one observation.
 func (c *Controller) scheduleFor(t *term, u *unit, name string, sp *spec.Spec) cron.Schedule {
 	switch name {
 	case jobReconcile:
-		base := scheduleOf(stretched(sp.Schedule.Reconcile, u.stretchFactor()), t.anchor)
+		base := scheduleOf(stretched(sp.Schedule.Reconcile, u.stretchedInterval()), t.anchor)
 		return &jittered{base: base, frac: jitterFraction, rand: c.jitterFor(sp)}
 	case jobProbe:
 		return scheduleOf(sp.Schedule.Probe, t.anchor)
@@ -98,16 +98,6 @@ func (c *Controller) jitterFor(sp *spec.Spec) func() float64 {
 	_, _ = h.Write([]byte(sp.Railway.ProjectID + "/" + sp.Railway.Environment))
 	v := float64(h.Sum64()%1_000_000) / 1_000_000
 	return func() float64 { return v }
-}
-
-// stretched returns c with its "@every" period multiplied by f (a cron
-// expression is left as it is: its activations are fixed times).
-func stretched(c spec.Cron, f float64) spec.Cron {
-	if f <= 1 || c.Every == 0 {
-		return c
-	}
-	c.Every = time.Duration(float64(c.Every) * f)
-	return c
 }
 
 // warnSlowRounds says when a round may outlast its interval: a round takes
@@ -143,8 +133,8 @@ func (c *Controller) reschedule(t *term, u *unit, old, sp *spec.Spec) {
 	}
 }
 
-// restretch reschedules the term's reconcile entry after the budget's
-// stretch factor changed.
+// restretch reschedules the term's reconcile entry after the budget
+// changed the unit's effective interval.
 func (c *Controller) restretch(t *term, u *unit) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

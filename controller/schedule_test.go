@@ -156,7 +156,6 @@ func TestRescheduleReplacesTheChangedEntry(t *testing.T) {
 	}}
 	c := &Controller{log: zap.NewNop(), opts: Options{Rand: func() float64 { return 0.5 }}}
 	u := &unit{log: zap.NewNop()}
-	u.setStretch(1)
 	tm := &term{anchor: t0, cron: cron.New(), entries: map[string]cron.EntryID{}, jobs: map[string]cron.Job{}}
 	for _, name := range []string{jobReconcile, jobProbe, jobReport} {
 		tm.jobs[name] = cron.FuncJob(func() {})
@@ -176,6 +175,28 @@ func TestRescheduleReplacesTheChangedEntry(t *testing.T) {
 	for _, name := range []string{jobReconcile, jobReport} {
 		if tm.entries[name] != before[name] {
 			t.Errorf("%s entry replaced though its schedule did not change", name)
+		}
+	}
+}
+
+// A stretched schedule runs at the effective interval, a cron expression
+// too (its fixed times would overspend the budget); unstretched, it is the
+// spec's own.
+func TestStretchedSchedule(t *testing.T) {
+	for _, expr := range []string{"@every 30s", "*/1 * * * *"} {
+		c, err := spec.ParseCron(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := stretched(c, 0); got.Expr != expr {
+			t.Errorf("stretched(%q, 0) = %q, want it unchanged", expr, got.Expr)
+		}
+		got := stretched(c, 90*time.Second)
+		if got.Every != 90*time.Second || got.Expr != "@every 1m30s" {
+			t.Errorf("stretched(%q, 90s) = %q every %s, want @every 1m30s", expr, got.Expr, got.Every)
+		}
+		if p := period(got, t0); p != 90*time.Second {
+			t.Errorf("period of stretched %q = %s", expr, p)
 		}
 	}
 }

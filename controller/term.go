@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"math"
 	"sync"
 	"time"
 
@@ -136,6 +135,8 @@ func (t *term) enter() bool {
 	return true
 }
 
-func (u *unit) setStretch(f float64) { u.stretch.Store(math.Float64bits(f)) }
+func (u *unit) setStretched(iv time.Duration) { u.stretched.Store(int64(iv)) }
 
-func (u *unit) stretchFactor() float64 { return math.Float64frombits(u.stretch.Load()) }
+// stretchedInterval is the unit's reconcile interval when the budget
+// stretched it, else 0.
+func (u *unit) stretchedInterval() time.Duration { return time.Duration(u.stretched.Load()) }

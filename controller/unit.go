@@ -48,9 +48,9 @@ type unit struct {
 	shared   atomic.Pointer[shared]
 	sinks    atomic.Pointer[report.Sinks]
 	notifier atomic.Pointer[report.Notifier]
-	// stretch multiplies the reconcile period when the Railway budget
-	// cannot cover every unit's schedule (1: the spec's period).
-	stretch atomic.Uint64 // math.Float64bits
+	// stretched is the reconcile interval when the Railway budget cannot
+	// cover every unit's schedule (0: the spec's schedule).
+	stretched atomic.Int64 // time.Duration
 
 	stop context.CancelFunc
 	done chan struct{}
@@ -60,7 +60,6 @@ type unit struct {
 func (c *Controller) newUnit(ctx context.Context, sp *spec.Spec, specName string) (*unit, error) {
 	u := &unit{c: c, name: sp.Name, specName: specName, sp: sp, history: &statuspage.History{},
 		log: c.log.With(zap.String("unit", sp.Name))}
-	u.setStretch(1)
 	u.m = c.m.units.forUnit(u.name, specName)
 	u.m.initChecks(sp)
 	if err := u.startReporting(sp); err != nil {
@@ -71,7 +70,8 @@ func (c *Controller) newUnit(ctx context.Context, sp *spec.Spec, specName string
 		Spec: sp, LookupEnv: c.opts.LookupEnv, Logger: c.opts.Logger, Version: c.opts.Version,
 		Store: app.StoreStandby, Command: c.opts.Command, Hooks: u.hooks(), OnRequest: c.onRequest,
 		HTTPClient: c.opts.HTTPClient, Now: c.opts.Now, Instance: state.InstanceID(),
-		Railway: c.clientFor(sp), Observer: c.infra.observer(sp), SharedStore: c.infra.store,
+		Railway: c.clientFor(sp), Observer: c.observer(sp), SharedStore: c.infra.store,
+		Siblings: func() []string { return c.siblings(u) },
 	})
 	if err != nil {
 		u.closeNotifier(time.Second)

@@ -217,11 +217,9 @@ func (r *Reconciler) fillAddon(obs *Observed, sp *spec.Spec, in observeInput, en
 		}
 	}
 	if in.Before != nil {
-		for _, inst := range env.Instances {
-			if !slices.Contains(in.Before, inst.ServiceID) && r.opts.Addon.Matches(inst.Image) {
-				obs.Addon, obs.AddonFoundBy = &inst, "new id"
-				return
-			}
+		if inst, ok := r.createdAddon(sp, in.Before, env); ok {
+			obs.Addon, obs.AddonFoundBy = &inst, "new id"
+			return
 		}
 	}
 	inst, ok := env.Instance(sp.Addon.Service)
@@ -233,6 +231,42 @@ func (r *Reconciler) fillAddon(obs *Observed, sp *spec.Spec, in observeInput, en
 		return
 	}
 	obs.Addon, obs.AddonFoundBy = &inst, "name"
+}
+
+// createdAddon finds the service the creation in flight made among the
+// services that were not there before it (before) and run the addon's
+// image: the one carrying the spec's name; else the only one, unless
+// another unit of the controller may be creating its addon in this
+// environment too (a sibling whose addon was not there before): the new
+// service may then be the sibling's, named otherwise by Railway, and the
+// unit waits (its creation ends Blocked if its own never shows). A service
+// named after a sibling's addon is never this unit's, and several new
+// candidates are never guessed between.
+func (r *Reconciler) createdAddon(sp *spec.Spec, before []string, env *railway.Observation) (railway.ServiceInstance, bool) {
+	var siblings []string
+	if r.opts.Siblings != nil {
+		siblings = slices.Clone(r.opts.Siblings())
+	}
+	var candidates []railway.ServiceInstance
+	for _, inst := range env.Instances {
+		if slices.Contains(before, inst.ServiceID) {
+			// A sibling whose addon was there before creates nothing.
+			siblings = slices.DeleteFunc(siblings, func(n string) bool { return n == inst.ServiceName })
+			continue
+		}
+		if !r.opts.Addon.Matches(inst.Image) {
+			continue
+		}
+		if inst.ServiceName == sp.Addon.Service {
+			return inst, true
+		}
+		candidates = append(candidates, inst)
+	}
+	candidates = slices.DeleteFunc(candidates, func(i railway.ServiceInstance) bool { return slices.Contains(siblings, i.ServiceName) })
+	if len(candidates) == 1 && len(siblings) == 0 {
+		return candidates[0], true
+	}
+	return railway.ServiceInstance{}, false
 }
 
 func (r *Reconciler) fillConsumers(obs *Observed, sp *spec.Spec, id ids, env *railway.Observation) {

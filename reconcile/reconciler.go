@@ -39,6 +39,13 @@ type Options struct {
 	InsideRailway bool
 	// Addon is the kind of addon managed; default addon.Redis.
 	Addon addon.Kind
+	// Siblings, when set, returns the addon service names the other units
+	// of this controller manage in the same project and environment. While
+	// a creation is in flight, a new service is this unit's only when it
+	// carries the spec's name, or is the only new addon service and no
+	// sibling exists: a service a sibling created meanwhile is never taken
+	// for this unit's.
+	Siblings func() []string
 	// Requests reports the Railway request counter and the last
 	// X-RateLimit-Remaining (-1 unknown), recorded in the state; optional.
 	Requests func() (total int64, remaining int)

@@ -71,6 +71,10 @@ type Options struct {
 	// Railway calls (a batcher of observations shared by the units of one
 	// environment).
 	Observer reconcile.Railway
+	// Siblings, when set, returns the addon names of the other units of
+	// the controller in the unit's project and environment
+	// (reconcile.Options.Siblings).
+	Siblings func() []string
 	// SharedStore, when set, is a store shared with other units (the
 	// PostgreSQL pool): Build uses it instead of opening one, and Close
 	// leaves it.
@@ -289,6 +293,7 @@ func (a *App) newReconciler(st *state.State, store reconcile.Store) error {
 	rec, err := reconcile.New(reconcile.Options{
 		Spec: o.Spec, Railway: rw, Prober: a.Prober, Logs: logs, State: st, Store: store,
 		Logger: o.Logger, Now: o.Now, Hooks: o.Hooks, InsideRailway: insideRailway(o.LookupEnv), Addon: addon.Redis,
+		Siblings: o.Siblings,
 		Requests: func() (int64, int) {
 			s := a.Railway.Stats()
 			if !s.RateLimitKnown {
