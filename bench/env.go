@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/smartlic/reconciler/internal/pgserver"
 	"github.com/smartlic/reconciler/internal/redisserver"
 	"github.com/smartlic/reconciler/internal/testspec"
 	"github.com/smartlic/reconciler/railway/railwaytest"
@@ -16,14 +17,20 @@ import (
 // benchToken is the throwaway token registered in the simulator.
 const benchToken = "tok-bench-3f9a1c7e5b2d4f6a8c0e"
 
+// benchName is the spec's name, and so the unit's.
+const benchName = "bench"
+
 // declaredURL is the consumer's declared REDIS_URL.
 const declaredURL = "${{Redis.REDIS_URL}}"
 
 // env is a simulator holding a project with a deployed `backend`, a real
-// redis-server the addon will be bound to, and a spec file for them.
+// redis-server the addon will be bound to, a real PostgreSQL when the state
+// is kept there, and a spec file for them.
 type env struct {
 	sim       *railwaytest.Server
 	redis     *redisserver.Server
+	pg        *pgserver.Server // nil with the file backend
+	lease     leaseTimings     // the postgres lease timings; zero: the defaults
 	projectID string
 	envID     string
 	backendID string
@@ -33,7 +40,17 @@ type env struct {
 	vars      map[string]string
 }
 
-func newEnv(ctx context.Context) (*env, error) {
+// leaseTimings are state.postgres.leaseDuration, renewDeadline and
+// retryPeriod.
+type leaseTimings struct{ duration, renew, retry time.Duration }
+
+func (l leaseTimings) String() string {
+	return fmt.Sprintf("lease %s / renew deadline %s / retry %s", l.duration, l.renew, l.retry)
+}
+
+// newEnv sets up the simulator and Redis and, when pg is not nil, a
+// PostgreSQL server started with pg for the state (DATABASE_URL).
+func newEnv(ctx context.Context, pg *pgserver.Options) (*env, error) {
 	dir, err := os.MkdirTemp("", "reconciler-bench-")
 	if err != nil {
 		return nil, err
@@ -54,10 +71,20 @@ func newEnv(ctx context.Context) (*env, error) {
 	}
 	e.sim.BindRedisTo(e.redis.Host(), e.redis.Port(), e.redis.Password())
 	e.vars = map[string]string{"RAILWAY_API_TOKEN": benchToken, "BENCH_PROJECT_ID": e.projectID}
+	if pg != nil {
+		if e.pg, err = pgserver.Start(ctx, *pg); err != nil {
+			e.close()
+			return nil, fmt.Errorf("starting postgres: %w", err)
+		}
+		e.vars["DATABASE_URL"] = e.pg.URL()
+	}
 	return e, nil
 }
 
 func (e *env) close() {
+	if e.pg != nil {
+		_ = e.pg.Close() // a temporary cluster
+	}
 	if e.redis != nil {
 		_ = e.redis.Close() // always nil
 	}
@@ -73,9 +100,17 @@ func (e *env) lookup(k string) (string, bool) { v, ok := e.vars[k]; return v, ok
 // trial is a rollback) and minRolledBack is 0, so that trials follow each
 // other.
 func (e *env) writeSpec(c config, reconcile string) error {
-	doc := testspec.Doc(testspec.Options{Name: "bench", Endpoint: e.sim.URL(), ProjectID: "${BENCH_PROJECT_ID}",
-		MaxRequestsPerHour: 100000, RedisURL: declaredURL, Health: "probeTimeout: " + c.timeout.String(), StatePath: e.statePath,
-		Extra: fmt.Sprintf(`rollback:
+	statePath, stateSection := e.statePath, ""
+	if e.pg != nil {
+		statePath, stateSection = "", "state:\n  backend: postgres\n  postgres:\n    url: ${DATABASE_URL}\n"
+		if e.lease.duration > 0 {
+			stateSection += fmt.Sprintf("    leaseDuration: %s\n    renewDeadline: %s\n    retryPeriod: %s\n",
+				e.lease.duration, e.lease.renew, e.lease.retry)
+		}
+	}
+	doc := testspec.Doc(testspec.Options{Name: benchName, Endpoint: e.sim.URL(), ProjectID: "${BENCH_PROJECT_ID}",
+		MaxRequestsPerHour: 100000, RedisURL: declaredURL, Health: "probeTimeout: " + c.timeout.String(), StatePath: statePath,
+		Extra: stateSection + fmt.Sprintf(`rollback:
   failureThreshold: %d
   recoveryThreshold: %d
   minRolledBack: 0s

@@ -14,6 +14,7 @@ import (
 
 	"github.com/smartlic/reconciler/controller"
 	"github.com/smartlic/reconciler/internal/clock"
+	"github.com/smartlic/reconciler/internal/pgserver"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
 )
@@ -36,9 +37,15 @@ var failures = []failure{
 
 // latency runs the controller in-process and measures, per failure kind,
 // the time from breaking Redis to the rollback write reaching the
-// simulator, and from repairing it to the roll-forward write.
-func latency(ctx context.Context, c config) error {
-	e, err := newEnv(ctx)
+// simulator, and from repairing it to the roll-forward write. With
+// postgres, the state is kept in a real PostgreSQL (default lease timings).
+func latency(ctx context.Context, c config, postgres bool) error {
+	var pg *pgserver.Options
+	backend := "file"
+	if postgres {
+		pg, backend = &pgserver.Options{}, "postgres"
+	}
+	e, err := newEnv(ctx, pg)
 	if err != nil {
 		return err
 	}
@@ -55,8 +62,8 @@ func latency(ctx context.Context, c config) error {
 		return err
 	}
 	window := time.Duration(c.failures)*c.probe + c.timeout
-	fmt.Printf("rollback latency: failureThreshold %d × probe %s + probeTimeout %s = window %s; %d trials each\n",
-		c.failures, c.probe, c.timeout, window, c.trials)
+	fmt.Printf("rollback latency, %s backend: failureThreshold %d × probe %s + probeTimeout %s = window %s; %d trials each\n",
+		backend, c.failures, c.probe, c.timeout, window, c.trials)
 	for _, f := range failures {
 		var back, forth, act []time.Duration
 		for i := range c.trials {

@@ -13,9 +13,24 @@
 //     measured on the real binary (`reconciler run`, built by the bench) in
 //     a process of its own, so that the simulator's share is not counted.
 //
+// With -ha, it measures two replicas on a real PostgreSQL instead
+// (state.backend: postgres):
+//
+//   - rollback latency as above, with the file and then the postgres
+//     backend in the same run;
+//   - failover: two `reconciler run` processes; the leader is killed
+//     (SIGKILL) -failovers times, and the time from the kill to the first
+//     probe round of the new leader is measured, at the default lease
+//     timings (15 s / 10 s / 2 s) and, with -short-lease, at 2 s / 1.5 s /
+//     250 ms;
+//   - steady state of the two replicas over -steady: the statements each
+//     sends to PostgreSQL a minute, by purpose (from the server's own
+//     statement log), and each one's RSS and CPU.
+//
 // Usage:
 //
 //	go run ./bench [-trials 10] [-steady 60s] [-skip-latency] [-skip-steady]
+//	go run ./bench -ha [-failovers 10] [-short-lease] [-skip-latency] [-skip-steady] [-skip-failover]
 package main
 
 import (
@@ -44,6 +59,11 @@ type config struct {
 	skipLatency bool
 	skipSteady  bool
 	verbose     bool
+
+	ha           bool
+	failovers    int
+	shortLease   bool
+	skipFailover bool
 }
 
 func main() {
@@ -57,6 +77,10 @@ func main() {
 	flag.BoolVar(&c.skipLatency, "skip-latency", false, "skip the rollback and roll-forward trials")
 	flag.BoolVar(&c.skipSteady, "skip-steady", false, "skip the steady-state run")
 	flag.BoolVar(&c.verbose, "v", false, "log the controller at info level on stderr")
+	flag.BoolVar(&c.ha, "ha", false, "measure two replicas on PostgreSQL (state.backend: postgres) instead")
+	flag.IntVar(&c.failovers, "failovers", 10, "with -ha: leader kills per lease timing")
+	flag.BoolVar(&c.shortLease, "short-lease", false, "with -ha: also measure failover with a 2s / 1.5s / 250ms lease")
+	flag.BoolVar(&c.skipFailover, "skip-failover", false, "with -ha: skip the failover trials")
 	flag.Parse()
 	redis.SetLogger(quietRedis{}) // go-redis would print every failed dial of a trial
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -70,8 +94,11 @@ func main() {
 
 func run(ctx context.Context, c config) error {
 	printMachine()
+	if c.ha {
+		return runHA(ctx, c)
+	}
 	if !c.skipLatency {
-		if err := latency(ctx, c); err != nil {
+		if err := latency(ctx, c, false); err != nil {
 			return err
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
@@ -36,12 +37,17 @@ const steadyReconcile = 5 * time.Second
 // converged project and measures, over c.steady: Railway requests per
 // reconcile pass, the child's RSS (VmRSS) and its CPU time.
 func steady(ctx context.Context, c config) error {
-	bin, err := buildBinary(ctx)
+	bin, err := buildBinary(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(filepath.Dir(bin))
-	e, err := newEnv(ctx)
+	return steadyWith(ctx, c, bin)
+}
+
+// steadyWith is steady with the binary bin.
+func steadyWith(ctx context.Context, c config, bin string) error {
+	e, err := newEnv(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -100,7 +106,7 @@ func measure(ctx context.Context, c config, e *env, child *childProc) error {
 	if passes > 0 {
 		fmt.Printf("  railway requests per reconcile: %.2f (%d requests over %.0f passes)\n", float64(requests)/passes, requests, passes)
 	}
-	fmt.Printf("  RSS: %.1f MiB at the end, %.1f MiB max (VmRSS)\n", mib(rss), mib(maxRSS))
+	fmt.Printf("  RSS: %.1f MiB at the end%s, %.1f MiB max (VmRSS); %s\n", mib(rss), rssParts(child.pid()), mib(maxRSS), child.goMemory())
 	fmt.Printf("  CPU: %.2f%% of one core (%s user+system over %s)\n",
 		100*(cpu1-cpu0).Seconds()/wall.Seconds(), cpu1-cpu0, wall.Round(time.Second))
 	return nil
@@ -108,14 +114,34 @@ func measure(ctx context.Context, c config, e *env, child *childProc) error {
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
-// buildBinary builds cmd/reconciler into a temporary directory.
-func buildBinary(ctx context.Context) (string, error) {
+// goMemory describes the Go runtime's memory from the child's /metrics.
+func (p *childProc) goMemory() string {
+	return fmt.Sprintf("Go heap in use %.1f MiB, runtime total %.1f MiB, %.0f goroutines",
+		p.gauge("go_memstats_heap_inuse_bytes")/(1<<20), p.gauge("go_memstats_sys_bytes")/(1<<20), p.gauge("go_goroutines"))
+}
+
+// prodBuildFlags are the image's build flags (Dockerfile), less the
+// version stamps.
+var prodBuildFlags = []string{"-trimpath", "-tags", "nodemo", "-ldflags", "-s -w"}
+
+// buildBinary builds cmd/reconciler into a temporary directory: as the
+// image does (CGO_ENABLED=0 and prodBuildFlags) when prod is set, else
+// with plain `go build`.
+func buildBinary(ctx context.Context, prod bool) (string, error) {
 	dir, err := os.MkdirTemp("", "reconciler-bench-bin-")
 	if err != nil {
 		return "", err
 	}
 	bin := filepath.Join(dir, "reconciler")
-	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/smartlic/reconciler/cmd/reconciler").CombinedOutput()
+	args := []string{"build", "-o", bin}
+	if prod {
+		args = append(args, prodBuildFlags...)
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, "github.com/smartlic/reconciler/cmd/reconciler")...)
+	if prod {
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	}
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("building the reconciler: %w\n%s", err, out)
 	}
@@ -129,12 +155,15 @@ type childProc struct {
 	logs sync.WaitGroup
 }
 
-func startChild(ctx context.Context, bin string, e *env) (*childProc, error) {
+// startChild runs `reconciler run` on e's spec with e's variables, and
+// extra ("K=V", overriding them).
+func startChild(ctx context.Context, bin string, e *env, extra ...string) (*childProc, error) {
 	cmd := exec.Command(bin, "run", "-f", e.specPath, "--listen", "127.0.0.1:0", "--log-format", "json")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + e.dir}
 	for k, v := range e.vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
+	cmd.Env = append(cmd.Env, extra...)
 	cmd.Stdout = io.Discard
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -182,21 +211,34 @@ func (p *childProc) pid() int { return p.cmd.Process.Pid }
 
 // passes sums reconciler_reconcile_total from the child's /metrics.
 func (p *childProc) passes() float64 {
+	total := 0.0
+	for _, m := range p.metrics()["reconciler_reconcile_total"].GetMetric() {
+		total += m.GetCounter().GetValue()
+	}
+	return total
+}
+
+// gauge reads an unlabelled gauge from the child's /metrics (0 if absent).
+func (p *childProc) gauge(name string) float64 {
+	for _, m := range p.metrics()[name].GetMetric() {
+		return m.GetGauge().GetValue()
+	}
+	return 0
+}
+
+// metrics reads the child's /metrics; nil when it does not answer.
+func (p *childProc) metrics() map[string]*dto.MetricFamily {
 	resp, err := http.Get(p.base + "/metrics")
 	if err != nil {
-		return 0
+		return nil
 	}
 	defer resp.Body.Close()
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := parser.TextToMetricFamilies(resp.Body)
 	if err != nil {
-		return 0
+		return nil
 	}
-	total := 0.0
-	for _, m := range fams["reconciler_reconcile_total"].GetMetric() {
-		total += m.GetCounter().GetValue()
-	}
-	return total
+	return fams
 }
 
 // stop sends SIGTERM and waits for the child to exit.
@@ -237,7 +279,11 @@ func procCPU(pid int) (time.Duration, error) {
 }
 
 // procRSS returns a process's VmRSS in bytes.
-func procRSS(pid int) (int64, error) {
+func procRSS(pid int) (int64, error) { return procStatus(pid, "VmRSS") }
+
+// procStatus returns a memory figure of /proc/PID/status (VmRSS, RssAnon,
+// RssFile) in bytes.
+func procStatus(pid int, key string) (int64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
@@ -245,10 +291,21 @@ func procRSS(pid int) (int64, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), key+":"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 			return kb << 10, err
 		}
 	}
-	return 0, errors.New("no VmRSS")
+	return 0, errors.New("no " + key)
+}
+
+// rssParts splits a process's RSS: its own memory (RssAnon) and the pages
+// of its binary and libraries (RssFile, shared and reclaimable).
+func rssParts(pid int) string {
+	anon, err1 := procStatus(pid, "RssAnon")
+	file, err2 := procStatus(pid, "RssFile")
+	if errors.Join(err1, err2) != nil {
+		return ""
+	}
+	return fmt.Sprintf(" (anonymous %.1f MiB + file-backed %.1f MiB)", mib(anon), mib(file))
 }

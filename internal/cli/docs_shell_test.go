@@ -97,10 +97,11 @@ var notRun = []struct {
 	{regexp.MustCompile(`^make test\b`), "the test suite itself (this test is part of it)"},
 	{regexp.MustCompile(`^make fuzz\b`), "a 5-minute fuzz run"},
 	{regexp.MustCompile(`^make bench\b`), "every benchmark: several minutes"},
-	{regexp.MustCompile(`^go run \./bench\b`), "the controller's benchmark: about 4 minutes"},
+	{regexp.MustCompile(`^go run \./bench\b`), "the controller's benchmarks: 4 minutes, 15 with -ha"},
 	{regexp.MustCompile(`^make (lint|rules|screenshots)\b`), "make test runs these itself (staticcheck, promtool, Chromium: a minute or more each)"},
 	{regexp.MustCompile(`^promtool `), "make rules runs the alert rules' checks (promtool, from the repository root)"},
 	{regexp.MustCompile(`https://[a-z0-9-]+\.up\.railway\.app`), "a Railway public domain: the network"},
+	{regexp.MustCompile(`\$DATABASE_PUBLIC_URL\b`), "a Railway PostgreSQL's public URL (two replicas' shared state): needs the database and the network"},
 }
 
 // whyNotRun returns why c is not run, "" when it is.

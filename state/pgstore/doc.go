@@ -17,7 +17,10 @@
 // Leases follow client-go's leader election: a lease lasts LeaseDuration
 // (15 s), its holder renews it every RetryPeriod (2 s) and gives up when it
 // has not renewed within RenewDeadline (10 s); a follower polls every
-// RetryPeriod and takes a lease that has expired or was released. Every
+// RetryPeriod and takes a lease that has expired or was released, trying
+// again as the lease expires when that comes before its next poll, so
+// that a dead leader is replaced within LeaseDuration of its last renewal.
+// Every
 // acquisition increments the unit's epoch, the fencing token. Save and
 // Answer are single statements that write only while the writer's lease is
 // still the unit's valid lease (same holder, same epoch, not expired), so
@@ -45,8 +48,11 @@
 // leading one unit sends one renewal per RetryPeriod (all its leases and
 // its membership heartbeat in one statement), one save per probe round and
 // one mailbox poll per MailboxPoll: 30 + 12 + 60 = 102 a minute at the
-// default timings and a 5 s probe interval. A follower sends one
-// acquisition attempt per RetryPeriod per unit it waits for.
+// default timings and a 5 s probe interval (104 measured: a reconcile
+// pass saves too). A follower sends one acquisition attempt per
+// RetryPeriod per unit it waits for, and after each failed one a holder
+// read, to name the holder; the controller's standby adds a state read and
+// a holder read every 2 s: 120 a minute at the defaults (go run ./bench -ha).
 //
 // Errors never carry the database URL's password.
 package pgstore
