@@ -88,7 +88,7 @@ func TestFleetDuplicateNamesExit3NamingBothFiles(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(f.dir, "unit-a-copy.yaml"), b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, cmd := range [][]string{{"run", "-f", f.dir, "--listen", "127.0.0.1:0"}, {"plan", "-f", f.dir}} {
+	for _, cmd := range [][]string{{"run", "-f", f.dir, "--listen", "127.0.0.1:0"}, {"plan", "-f", f.dir}, {"validate", "-f", f.dir}} {
 		got := run(t, f.env, cmd...)
 		if got.code != ExitInvalid || !strings.Contains(got.stderr, "unit-a.yaml") || !strings.Contains(got.stderr, "unit-a-copy.yaml") {
 			t.Errorf("%s with a duplicate name: %+v", cmd[0], got)
@@ -96,5 +96,28 @@ func TestFleetDuplicateNamesExit3NamingBothFiles(t *testing.T) {
 	}
 	if n := f.sim.RequestCount(); n != 0 {
 		t.Errorf("%d Railway requests before refusing the input", n)
+	}
+}
+
+// validate takes a directory: a verdict per valid file, the problems of
+// the others, exit 3 when any is invalid; --print prints each spec.
+func TestFleetValidate(t *testing.T) {
+	f := newFleetDir(t)
+	got := run(t, f.env, "validate", "-f", f.dir)
+	a, b := filepath.Join(f.dir, "unit-a.yaml"), filepath.Join(f.dir, "unit-b.yaml")
+	if got.code != ExitOK || got.stdout != a+": ok\n"+b+": ok\n" {
+		t.Fatalf("validate on a directory: %+v", got)
+	}
+	got = run(t, f.env, "validate", "-f", f.dir, "--print")
+	if got.code != ExitOK || strings.Count(got.stdout, "\nname: unit-") != 2 || !strings.Contains(got.stdout, "\n---\n") {
+		t.Fatalf("validate --print on a directory: %+v", got)
+	}
+	if err := os.WriteFile(filepath.Join(f.dir, "unit-c.yaml"), []byte("version: 2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got = run(t, f.env, "validate", "-f", f.dir)
+	c := filepath.Join(f.dir, "unit-c.yaml")
+	if got.code != ExitInvalid || got.stdout != a+": ok\n"+b+": ok\n" || !strings.Contains(got.stderr, c+":1:10: version: unsupported version 2") {
+		t.Fatalf("validate with an invalid file: %+v", got)
 	}
 }
