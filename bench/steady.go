@@ -136,6 +136,12 @@ func startChild(ctx context.Context, bin string, e *env) (*childProc, error) {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Stdout = io.Discard
+	return startProc(ctx, cmd)
+}
+
+// startProc starts cmd, a `reconciler run`, and returns once it logged
+// its listen address.
+func startProc(ctx context.Context, cmd *exec.Cmd) (*childProc, error) {
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err
