@@ -31,6 +31,11 @@
 //
 //	go run ./bench [-trials 10] [-steady 60s] [-skip-latency] [-skip-steady]
 //	go run ./bench -ha [-failovers 10] [-short-lease] [-skip-latency] [-skip-steady] [-skip-failover]
+//	go run ./bench -fleet 200 [-fleet-steady 3m] [-fleet-trials 3] [-fleet-budget 10000]
+//
+// With -fleet N it measures a fleet instead (bench/fleet_run.go): N units
+// in one `reconciler run -f DIR`, their load time, RSS, CPU, Railway
+// requests per reconcile and one unit's rollback latency.
 package main
 
 import (
@@ -56,6 +61,10 @@ type config struct {
 	timeout     time.Duration
 	failures    int
 	recovery    int
+	fleet       int
+	fleetSteady time.Duration
+	fleetTrials int
+	fleetBudget int
 	skipLatency bool
 	skipSteady  bool
 	verbose     bool
@@ -74,6 +83,10 @@ func main() {
 	flag.DurationVar(&c.timeout, "probe-timeout", 500*time.Millisecond, "health.probeTimeout")
 	flag.IntVar(&c.failures, "failure-threshold", 3, "rollback.failureThreshold")
 	flag.IntVar(&c.recovery, "recovery-threshold", 3, "rollback.recoveryThreshold")
+	flag.IntVar(&c.fleet, "fleet", 0, "run the fleet bench instead, with this many units (docs/performance.md: 200)")
+	flag.DurationVar(&c.fleetSteady, "fleet-steady", 3*time.Minute, "length of the fleet's steady-state run")
+	flag.IntVar(&c.fleetTrials, "fleet-trials", 3, "rollback trials of the fleet's victim unit")
+	flag.IntVar(&c.fleetBudget, "fleet-budget", 10000, "the fleet specs' maxRequestsPerHour (a Pro account's 10,000)")
 	flag.BoolVar(&c.skipLatency, "skip-latency", false, "skip the rollback and roll-forward trials")
 	flag.BoolVar(&c.skipSteady, "skip-steady", false, "skip the steady-state run")
 	flag.BoolVar(&c.verbose, "v", false, "log the controller at info level on stderr")
@@ -96,6 +109,9 @@ func run(ctx context.Context, c config) error {
 	printMachine()
 	if c.ha {
 		return runHA(ctx, c)
+	}
+	if c.fleet > 0 {
+		return fleetBench(ctx, c)
 	}
 	if !c.skipLatency {
 		if err := latency(ctx, c, false); err != nil {

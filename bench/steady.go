@@ -165,6 +165,12 @@ func startChild(ctx context.Context, bin string, e *env, extra ...string) (*chil
 	}
 	cmd.Env = append(cmd.Env, extra...)
 	cmd.Stdout = io.Discard
+	return startProc(ctx, cmd)
+}
+
+// startProc starts cmd, a `reconciler run`, and returns once it logged
+// its listen address.
+func startProc(ctx context.Context, cmd *exec.Cmd) (*childProc, error) {
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err
