@@ -42,18 +42,28 @@ const rootExample = `  reconciler demo                      # the whole story ag
 // newRoot builds the command tree with the global flags.
 func newRoot(app *App) *cobra.Command {
 	b := Build()
+	var version bool
 	root := &cobra.Command{
 		Use:           "reconciler <command> [flags]",
 		Short:         "Reconcile a Redis addon on Railway with its declared state",
 		Long:          rootLong,
 		Example:       rootExample,
-		Version:       b.Version,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		// Bare `reconciler` prints the help and exits 0, as git and kubectl do.
-		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if version {
+				_, err := fmt.Fprintf(cmd.OutOrStdout(), "reconciler %s (commit %s, %s)\n", b.Version, b.Commit, b.GoVersion)
+				return err
+			}
+			return cmd.Help()
+		},
 	}
-	root.SetVersionTemplate(fmt.Sprintf("reconciler %s (commit %s, %s)\n", b.Version, b.Commit, b.GoVersion))
+	// --version is a flag of ours, not cobra's: cobra prints its version
+	// through text/template, whose reflective method calls would keep every
+	// method of every type in the binary (go-redis's alone: 8 MB) and cost
+	// the process its memory (docs/performance.md, "Binary size").
+	root.Flags().BoolVarP(&version, "version", "v", false, "print the version and exit")
 	root.SetOut(app.Stdout)
 	root.SetErr(app.Stderr)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
