@@ -1,11 +1,11 @@
 // Package statuspage serves the operator's status page at `/`: server-rendered
-// HTML (html/template, inline CSS, inline SVG charts, a few lines of plain
-// JavaScript for auto-refresh) showing a unit's phase, conditions, rollback
-// state, a 24 h phase timeline, the last hour of PING latency and used
-// memory, recent events with their Railway deployment ids, the drift and the
-// last report. With several units (the fleet) `/` lists them and each has
-// its own page under /units/NAME. `Accept: application/json` gets the
-// status document instead.
+// HTML (built by plain Go calls with gomponents, no template engine; inline
+// CSS, inline SVG charts, a few lines of plain JavaScript for auto-refresh)
+// showing a unit's phase, conditions, rollback state, a 24 h phase timeline,
+// the last hour of PING latency and used memory, recent events with their
+// Railway deployment ids, the drift and the last report. With several units
+// (the fleet) `/` lists them and each has its own page under /units/NAME.
+// `Accept: application/json` gets the status document instead.
 //
 // The page reads memory only: a Source (the controller) hands it the status
 // document and a History, the in-memory ring buffer of recent rounds and

@@ -77,5 +77,5 @@ func safeNext(next string) string {
 // renderLogin writes the login form with status code.
 func renderLogin(w http.ResponseWriter, code int, next, msg string, log *zap.Logger) {
 	m := pageModel{Title: "reconciler · sign in", Next: safeNext(next), LoginError: msg}
-	render(w, code, "login", m, log)
+	render(w, code, m, loginContent(m), log)
 }

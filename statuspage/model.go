@@ -12,7 +12,7 @@ import (
 	"github.com/smartlic/reconciler/state"
 )
 
-// unitModel is what the unit template renders. Every string in it has been
+// unitModel is what a unit's page shows. Every string in it has been
 // through clean.
 type unitModel struct {
 	Name       string
@@ -85,7 +85,7 @@ type railwayModel struct {
 // shownEvents is how many events are listed before the fold.
 const shownEvents = 15
 
-// buildUnit turns a view into the unit template's model at now.
+// buildUnit turns a view into the unit page's model at now.
 func buildUnit(v View, now time.Time) unitModel {
 	st := v.Status
 	var rounds []Round

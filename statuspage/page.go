@@ -3,26 +3,27 @@ package statuspage
 import (
 	"bytes"
 	"crypto/rand"
-	"embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"html/template"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
+	g "maragu.dev/gomponents"
 
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
 )
 
-//go:embed templates/*.html
-var templateFS embed.FS
+// pageBuffers recycles the buffers pages are rendered into (a unit's page
+// with a full History is about 70 KB); one larger than maxPooledBuffer is
+// dropped.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// templates holds "unit", "list" and "login".
-var templates = template.Must(template.New("").ParseFS(templateFS, "templates/*.html"))
+const maxPooledBuffer = 1 << 20
 
 // DefaultRefresh is the page's auto-refresh interval.
 const DefaultRefresh = 10 * time.Second
@@ -138,7 +139,7 @@ func (p *Page) renderUnit(w http.ResponseWriter, r *http.Request, name string, f
 	u := buildUnit(v, now)
 	m := p.base(r, u.Name+" · "+u.Phase, now)
 	m.Heading, m.Unit, m.Fleet = u.Name, &u, fleet
-	render(w, http.StatusOK, "unit", m, p.log)
+	render(w, http.StatusOK, m, unitContent(m), p.log)
 }
 
 // listRow is one unit of the fleet listing.
@@ -160,14 +161,14 @@ func (p *Page) renderList(w http.ResponseWriter, r *http.Request, units []string
 			Class: phaseClass(s.Phase), Ready: s.Ready, ReadyClass: condClass(state.Condition{Type: state.CondReady, Status: s.Ready}),
 			Since: stampOf(s.Since, now)})
 	}
-	render(w, http.StatusOK, "list", m, p.log)
+	render(w, http.StatusOK, m, listContent(m), p.log)
 }
 
 // UnitPath is the path of a unit's page; a name holding "/" (NAME/ENV) is
 // escaped into one path segment.
 func UnitPath(name string) string { return "/units/" + url.PathEscape(name) }
 
-// pageModel is the data of every template.
+// pageModel is the data of every page.
 type pageModel struct {
 	Title, Heading string
 	Nonce          string
@@ -189,25 +190,31 @@ func (p *Page) base(r *http.Request, title string, now time.Time) pageModel {
 	return m
 }
 
-// render executes a template into memory first, so that a failure is a
-// clean 500, and writes it with the page's security headers.
-func render(w http.ResponseWriter, code int, name string, m pageModel, log *zap.Logger) {
+// render writes the page of content (a <main>) into memory first, so that
+// a failure is a clean 500, and then with the page's security headers.
+func render(w http.ResponseWriter, code int, m pageModel, content g.Node, log *zap.Logger) {
 	m.Nonce = nonce()
-	var buf bytes.Buffer
-	if err := templates.ExecuteTemplate(&buf, name, m); err != nil {
-		log.Error("rendering the status page failed", zap.String("template", name), zap.Error(err))
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			pageBuffers.Put(buf)
+		}
+	}()
+	if err := document(m, content).Render(buf); err != nil {
+		log.Error("rendering the status page failed", zap.String("title", m.Title), zap.Error(err))
 		http.Error(w, "rendering the page failed", http.StatusInternalServerError)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-"+m.Nonce+
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Referrer-Policy", "no-referrer")
+	hdr.Set("X-Frame-Options", "DENY")
+	hdr.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-"+m.Nonce+
 		"'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Add("Vary", "Accept")
+	hdr.Add("Vary", "Accept")
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes()) // the client may be gone; nothing to do
 }

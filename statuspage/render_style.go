@@ -1,11 +1,11 @@
-{{define "head"}}<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>{{.Title}}</title>
-<style>
+package statuspage
+
+// The page's own style sheet and script: constant text, emitted as is
+// inside <style> and <script> (they hold no data).
+
+// styleSheet is the page's only CSS (inline: the CSP allows inline styles
+// and nothing else).
+const styleSheet = `
 :root{--ok:#1a7f37;--okbg:#dafbe1;--warn:#9a6700;--warnbg:#fff8c5;--bad:#cf222e;--badbg:#ffebe9;--none:#57606a;--nonebg:#eaeef2;--line:#d0d7de;--muted:#57606a;--fg:#1f2328;--bg:#f6f8fa;--card:#fff;--accent:#0969da}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
@@ -59,19 +59,16 @@ form.login input{font-size:1rem;padding:.5rem;border:1px solid var(--line);borde
 form.login button{font-size:1rem;padding:.5rem;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer}
 .error{color:var(--bad);font-weight:600}
 @media (max-width:480px){main{padding:.5rem}section{padding:.6rem .7rem}.phase .name{font-size:2.1rem}dl.kv{grid-template-columns:1fr}dl.kv dt{margin-top:.3rem}}
-</style>
-</head>
-<body>
-<header class="top">
-<span class="brand"><a href="/">reconciler</a>{{if .Heading}} · {{.Heading}}{{end}}</span>
-{{if .Refresh}}<label><input type="checkbox" id="auto" checked> auto-refresh {{.Refresh}}s</label>{{end}}
-{{if .SignedIn}}<form method="post" action="/logout"><button type="submit">sign out</button></form>{{end}}
-</header>
-{{end}}
+`
 
-{{define "foot"}}
-{{if .Refresh}}<script nonce="{{.Nonce}}">
-(function(){var box=document.getElementById('auto'),ms={{.Refresh}}*1000;
+// refreshScriptHead and refreshScriptTail surround the refresh interval in
+// seconds (an integer) in the auto-refresh script: every interval, unless
+// the box is unchecked or the tab hidden, it fetches the page and swaps
+// its <main> in place; a 401 reloads the page (to the login form).
+const (
+	refreshScriptHead = `
+(function(){var box=document.getElementById('auto'),ms=`
+	refreshScriptTail = `*1000;
 box.checked=localStorage.getItem('reconciler.refresh')!=='off';
 box.onchange=function(){localStorage.setItem('reconciler.refresh',box.checked?'on':'off')};
 setInterval(function(){if(!box.checked||document.hidden)return;
@@ -79,7 +76,5 @@ fetch(location.href,{headers:{Accept:'text/html'},credentials:'same-origin',cach
 if(r.status===401){location.reload();return null}return r.ok?r.text():null}).then(function(t){if(!t)return;
 var m=new DOMParser().parseFromString(t,'text/html').getElementById('main');if(m)document.getElementById('main').replaceWith(m)
 }).catch(function(){})},ms)})();
-</script>{{end}}
-</body>
-</html>
-{{end}}
+`
+)
