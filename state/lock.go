@@ -25,9 +25,14 @@ type Holder struct {
 	Expires time.Time `json:"expires,omitzero"`
 }
 
-// String describes the holder for an operator.
+// String describes the holder for an operator, naming the replica first
+// when it has an id of its own (RAILWAY_REPLICA_ID): that is what Railway's
+// dashboard and /status show.
 func (h Holder) String() string {
 	s := fmt.Sprintf("pid %d on %s", h.PID, h.Host)
+	if h.Instance != "" && h.Instance != fmt.Sprintf("%s/%d", h.Host, h.PID) {
+		s = fmt.Sprintf("replica %s, %s", h.Instance, s)
+	}
 	if h.Command != "" {
 		s += fmt.Sprintf(" (%s)", h.Command)
 	}

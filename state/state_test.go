@@ -57,3 +57,20 @@ func TestHealthSummaryQuantiles(t *testing.T) {
 		t.Fatalf("summary is not bounded: %d buckets", len(h.Latency))
 	}
 }
+
+func TestHolderStringNamesTheReplica(t *testing.T) {
+	since := time.Date(2026, 12, 4, 3, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		h    Holder
+		want string
+	}{
+		{Holder{PID: 7, Host: "h1", Command: "reconciler run", Instance: "h1/7", Since: since},
+			"pid 7 on h1 (reconciler run) since 2026-12-04T03:00:00Z"},
+		{Holder{PID: 7, Host: "h1", Command: "reconciler run", Instance: "3f2a-replica", Since: since, Expires: since.Add(15 * time.Second)},
+			"replica 3f2a-replica, pid 7 on h1 (reconciler run) since 2026-12-04T03:00:00Z, lease until 2026-12-04T03:00:15Z"},
+	} {
+		if got := c.h.String(); got != c.want {
+			t.Errorf("String() = %q, want %q", got, c.want)
+		}
+	}
+}

@@ -78,7 +78,7 @@ func TestDoctorPostgresBackend(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, checks, _ = s.doctor(t, path)
-	if c := checks["state"]; !c.OK || !strings.Contains(c.Detail, `the lease of "smartlic-production" is held by pid`) {
+	if c := checks["state"]; !c.OK || !strings.Contains(c.Detail, `the lease of "smartlic-production" is held by replica `) || !strings.Contains(c.Detail, ", pid ") {
 		t.Errorf("held lease: %+v", c)
 	}
 	u, err := url.Parse(dsn)

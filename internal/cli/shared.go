@@ -85,20 +85,31 @@ func printShared(a *App, action string, h state.Holder, resp state.Response) err
 	return err
 }
 
-// errNoSharedState means the shared store holds no state for the unit.
-var errNoSharedState = errors.New("no state in the shared store")
-
-// loadShared reads the unit's state from the spec's backend (status with
-// PostgreSQL), needing no Railway token.
-func loadShared(ctx context.Context, a *App, sp *spec.Spec) (*state.State, error) {
+// sharedStatus is the unit's status document from the shared store, with
+// the replica that leads it (Leader is empty when none does).
+func sharedStatus(ctx context.Context, a *App, sp *spec.Spec) (reconcile.Status, error) {
 	store, err := app.OpenStore(ctx, sp, app.StoreOptions{Logger: a.Logger, Now: a.Now})
 	if err != nil {
-		return nil, err
+		return reconcile.Status{}, err
 	}
 	defer store.Close()
 	st, err := store.Backend.Load(ctx, sp.Name)
 	if errors.Is(err, state.ErrNoState) {
-		return nil, fmt.Errorf("%w for %s: nothing has been applied yet (run `reconciler apply` or `reconciler run`)", errNoSharedState, sp.Name)
+		return reconcile.Status{}, fmt.Errorf("%w for %s: nothing has been applied yet (run `reconciler apply` or `reconciler run`)", errNoSharedState, sp.Name)
 	}
-	return st, err
+	if err != nil {
+		return reconcile.Status{}, err
+	}
+	doc := reconcile.StatusOf(st)
+	h, held, err := store.Locker.Holder(ctx, sp.Name)
+	if err != nil {
+		return reconcile.Status{}, fmt.Errorf("reading who leads %s: %w", sp.Name, err)
+	}
+	if held {
+		doc.Leader, doc.LeaseExpires = h.Instance, h.Expires
+	}
+	return doc, nil
 }
+
+// errNoSharedState means the shared store holds no state for the unit.
+var errNoSharedState = errors.New("no state in the shared store")

@@ -30,6 +30,9 @@ recent events) from the state file alone: no Railway access, no token. The
 file is --state, else the spec's state.path. --output json prints the status
 document of /status.
 
+With state.backend postgres it reads the shared state and names the
+replica that leads the unit (or says that none does).
+
 A state whose phase this build does not know, or (when the spec is read)
 that belongs to another spec's name, is refused rather than shown.
 
@@ -47,11 +50,11 @@ Exit 0, or 1 when there is no state yet or it cannot be shown.`,
 			}
 			return forUnits(cmd, a, unit, output.value == "json", stateEnvs, func(sp *spec.Spec) error {
 				if sp.State.UsesPostgres() && path == "" {
-					st, err := loadShared(cmd.Context(), a, sp)
+					doc, err := sharedStatus(cmd.Context(), a, sp)
 					if err != nil {
 						return failure(err)
 					}
-					return printStatus(a, st, output.value)
+					return printDoc(a, doc, output.value, true)
 				}
 				p := path
 				if p == "" {
@@ -74,13 +77,18 @@ Exit 0, or 1 when there is no state yet or it cannot be shown.`,
 
 // printStatus prints a state's status document, as JSON or for a person.
 func printStatus(a *App, st *state.State, output string) error {
-	doc := reconcile.StatusOf(st)
+	return printDoc(a, reconcile.StatusOf(st), output, false)
+}
+
+// printDoc prints a status document, as JSON or for a person; shared says
+// that it comes from the shared store, where a unit may have no leader.
+func printDoc(a *App, doc reconcile.Status, output string, shared bool) error {
 	if output == "json" {
 		enc := json.NewEncoder(a.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(doc)
 	}
-	return writeStatus(a.Stdout, doc, a.Now())
+	return writeStatus(a.Stdout, doc, a.Now(), shared)
 
 }
 
@@ -101,12 +109,19 @@ func readStatus(path, name string) (*state.State, error) {
 	return st, nil
 }
 
-// writeStatus prints the status document for a person.
-func writeStatus(w io.Writer, s reconcile.Status, now time.Time) error {
+// writeStatus prints the status document for a person, with who leads the
+// unit when the document comes from the shared store (shared).
+func writeStatus(w io.Writer, s reconcile.Status, now time.Time, shared bool) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s: %s since %s (%s ago), mode %s\n", s.Name, s.Phase, s.Since.UTC().Format(time.RFC3339), ago(now, s.Since), s.Mode)
 	if s.HoldReason != "" {
 		fmt.Fprintf(tw, "held: %s\n", s.HoldReason)
+	}
+	switch {
+	case s.Leader != "":
+		fmt.Fprintf(tw, "leader: %s, lease until %s\n", s.Leader, s.LeaseExpires.UTC().Format(time.RFC3339))
+	case shared:
+		fmt.Fprintln(tw, "leader: none: no replica holds the lease, so nothing probes Redis or rolls back (is `reconciler run` up?)")
 	}
 	fmt.Fprintln(tw, "\nCONDITION\tSTATUS\tREASON\tMESSAGE")
 	for _, c := range s.Conditions {

@@ -19,6 +19,7 @@ func buildApp(ctx context.Context, a *App, sp *spec.Spec, mode app.StoreMode, ho
 	built, err := app.Build(ctx, app.Options{
 		Spec: sp, LookupEnv: a.LookupEnv, Logger: a.Logger, Version: Build().Version,
 		Store: mode, Command: holder, Hooks: hooks, Now: a.Now, CheckAccess: true, LogAttempts: true,
+		Instance: state.InstanceID(), // Railway's logs tell this command's writes from a replica's
 	})
 	if err != nil {
 		var le *state.LockedError
