@@ -139,7 +139,7 @@ var stmtPurpose = map[string]string{
 	"load":         "a follower reads the shared state it serves on /status and /metrics (every 2 s)",
 	"acquire":      "a follower tries to take the lease (every retryPeriod)",
 	"holder":       "who holds the lease: a follower's /status (every 2 s), and after each failed acquire, to name the holder",
-	"mailbox poll": "the leader's fallback poll for rollback/rollforward requests (every second; NOTIFY wakes it at once)",
+	"mailbox poll": "the leader's fallback poll for rollback/rollforward requests (every 10 s while LISTEN is up, every second while it is down; NOTIFY wakes it at once)",
 	"pending":      "the leader reads the requests posted to it",
 }
 

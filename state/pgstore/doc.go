@@ -39,17 +39,20 @@
 // Post, Answer and a released lease send a NOTIFY on the channel
 // "reconciler"; Wake, Await and Acquire wait for it on one LISTEN
 // connection per Store. A notification is lost while that connection is
-// down, so they also poll: Wake and Await every MailboxPoll (1 s), Acquire
-// every RetryPeriod.
+// down, so they also poll: Await every MailboxPoll (1 s), Acquire every
+// RetryPeriod, and Wake every MailboxPoll while LISTEN is down but only
+// every tenth while it is up (the poll then only guards against a
+// notification lost without an error, as on a half-open connection). On
+// reconnecting, every waiter is woken to look for itself.
 //
 // # Cost
 //
 // Stats counts the statements a Store sends. In steady state a replica
 // leading one unit sends one renewal per RetryPeriod (all its leases and
 // its membership heartbeat in one statement), one save per probe round and
-// one mailbox poll per MailboxPoll: 30 + 12 + 60 = 102 a minute at the
-// default timings and a 5 s probe interval (104 measured: a reconcile
-// pass saves too). A follower sends one acquisition attempt per
+// one mailbox poll per ten MailboxPoll: 30 + 12 + 6 = 48 a minute at the
+// default timings and a 5 s probe interval (49 measured: a reconcile pass
+// saves too). A follower sends one acquisition attempt per
 // RetryPeriod per unit it waits for, and after each failed one a holder
 // read, to name the holder; the controller's standby adds a state read and
 // a holder read every 2 s: 120 a minute at the defaults (go run ./bench -ha).

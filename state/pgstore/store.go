@@ -39,7 +39,8 @@ type Options struct {
 	// attempts (2 s). Less than RenewDeadline.
 	RetryPeriod time.Duration
 	// MailboxPoll is the fallback poll of Wake and Await, for notifications
-	// lost while the LISTEN connection was down (1 s).
+	// lost while the LISTEN connection was down (1 s). While it is up,
+	// Wake polls only every tenth MailboxPoll.
 	MailboxPoll time.Duration
 	// RequestTTL is how long a posted request stays pending: older ones are
 	// never carried out (10 min).

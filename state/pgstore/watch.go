@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,6 +16,12 @@ import (
 // notifyChannel is the NOTIFY channel; payloads are "post NAME",
 // "answer ID" and "release NAME", and double as subscription keys.
 const notifyChannel = "reconciler"
+
+// listeningPollEvery is how many MailboxPoll ticks pass between two polls
+// while the LISTEN connection is up: notifications do the work then, and
+// the poll only guards against one lost without an error (a half-open
+// connection). While it is down, every tick polls.
+const listeningPollEvery = 10
 
 // watcher keeps one LISTEN connection, opened at the first subscription,
 // and wakes the subscribers of each payload. While it is not connected,
@@ -28,6 +35,8 @@ type watcher struct {
 	mu     sync.Mutex
 	subs   map[string]map[chan struct{}]struct{}
 	wanted bool
+
+	listening atomic.Bool // LISTEN is up
 }
 
 func newWatcher(s *Store) *watcher {
@@ -106,6 +115,8 @@ func (w *watcher) listen(ctx context.Context) error {
 	if _, err := conn.Exec(withKind(ctx, "listen"), "LISTEN "+notifyChannel); err != nil {
 		return w.s.fail("listening for notifications", err)
 	}
+	w.listening.Store(true)
+	defer w.listening.Store(false)
 	w.signal("") // whatever was sent while we were not listening
 	for {
 		n, err := conn.WaitForNotification(ctx)
@@ -116,17 +127,21 @@ func (w *watcher) listen(ctx context.Context) error {
 	}
 }
 
-// poll wakes, every MailboxPoll, the Wake subscribers of units that have a
-// pending request: the fallback for a notification lost across a
-// reconnect. One statement for all units.
+// poll wakes the Wake subscribers of units that have a pending request:
+// the fallback for a notification lost across a reconnect. One statement
+// for all units, every MailboxPoll while LISTEN is down, every
+// listeningPollEvery of them while it is up.
 func (w *watcher) poll(ctx context.Context) {
 	t := time.NewTicker(w.s.opts.MailboxPoll)
 	defer t.Stop()
-	for {
+	for tick := 1; ; tick++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if w.listening.Load() && tick%listeningPollEvery != 0 {
+			continue
 		}
 		names := w.keys("post ")
 		if len(names) == 0 {
