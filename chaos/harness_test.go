@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,6 +21,7 @@ import (
 	"github.com/smartlic/reconciler/internal/pgserver/pgtest"
 	"github.com/smartlic/reconciler/internal/redisserver"
 	"github.com/smartlic/reconciler/internal/redisserver/redistest"
+	"github.com/smartlic/reconciler/internal/testbin"
 	"github.com/smartlic/reconciler/internal/testspec"
 	"github.com/smartlic/reconciler/railway/railwaytest"
 )
@@ -65,36 +65,6 @@ type replica struct {
 	done chan struct{}
 }
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// binary builds cmd/reconciler once per test run.
-func binary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("skipping under -short: chaos tests run real processes")
-	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "reconciler-chaos-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "reconciler")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/smartlic/reconciler/cmd/reconciler").CombinedOutput()
-		if err != nil {
-			buildErr = errors.New(string(out))
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("go build: %v", buildErr)
-	}
-	return binPath
-}
-
 // rollbackExtra is the rollback and schedule part of the chaos spec.
 const rollbackExtra = `rollback:
   failureThreshold: 2
@@ -108,7 +78,7 @@ schedule:
 
 func newCluster(t *testing.T, extra string) *cluster {
 	t.Helper()
-	c := &cluster{t: t, bin: binary(t), dir: t.TempDir(), replicas: map[string]*replica{}}
+	c := &cluster{t: t, bin: testbin.Reconciler(t), dir: t.TempDir(), replicas: map[string]*replica{}}
 	c.sim = railwaytest.NewT(t, railwaytest.Options{DeployDuration: 300 * time.Millisecond,
 		WorkflowDuration: 500 * time.Millisecond, RateLimit: 1 << 30})
 	sb := c.sim.SeedSandbox(token, "backend")

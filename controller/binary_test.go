@@ -20,38 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smartlic/reconciler/internal/testbin"
 	"github.com/smartlic/reconciler/state"
 )
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// reconcilerBinary builds cmd/reconciler once per test run.
-func reconcilerBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("skipping under -short: builds the reconciler binary (several seconds)")
-	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "reconciler-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "reconciler")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/smartlic/reconciler/cmd/reconciler").CombinedOutput()
-		if err != nil {
-			buildErr = errors.New(string(out))
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("go build: %v", buildErr)
-	}
-	return binPath
-}
 
 // command prepares `reconciler args...` with the harness's environment.
 func (h *harness) command(bin string, args ...string) *exec.Cmd {
@@ -67,7 +38,7 @@ func (h *harness) command(bin string, args ...string) *exec.Cmd {
 // simulator and a real Redis, waits for it to converge, sends SIGTERM and
 // checks exit 0 and the persisted state.
 func TestBinaryRunStopsCleanlyOnSIGTERM(t *testing.T) {
-	bin := reconcilerBinary(t)
+	bin := testbin.Reconciler(t)
 	h := newHarness(t)
 	cmd := h.command(bin, "run", "-f", h.specPath, "--listen", "127.0.0.1:0", "--log-format", "json", "--log-level", "debug")
 	stderr, err := cmd.StderrPipe()
@@ -131,7 +102,7 @@ func TestBinaryRunStopsCleanlyOnSIGTERM(t *testing.T) {
 }
 
 func TestBinaryRunExitCodes(t *testing.T) {
-	bin := reconcilerBinary(t)
+	bin := testbin.Reconciler(t)
 	h := newHarness(t)
 
 	bad := filepath.Join(h.dir, "bad.yaml")
@@ -256,7 +227,7 @@ func httpCode(t *testing.T, url string) int {
 // the shutdown after SIGTERM waits for it, and checks that a second SIGTERM
 // exits at once with 1.
 func TestBinarySecondSignalExitsAtOnce(t *testing.T) {
-	bin := reconcilerBinary(t)
+	bin := testbin.Reconciler(t)
 	h := newHarness(t)
 	var hold atomic.Bool
 	held := make(chan struct{}, 1)

@@ -1,19 +1,17 @@
 package pgserver
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"go.uber.org/zap"
+
+	"github.com/smartlic/reconciler/internal/proclog"
 )
 
 // errExited means the process ended before it accepted connections.
@@ -33,10 +31,10 @@ const stopTimeout = 30 * time.Second
 type process struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the postmaster has exited and been reaped
-	out  *lineLog
+	out  *proclog.Lines
 }
 
-func startProcess(path string, args []string, cred *syscall.Credential, out *lineLog) (*process, error) {
+func startProcess(path string, args []string, cred *syscall.Credential, out *proclog.Lines) (*process, error) {
 	cmd := exec.Command(path, args...)
 	cmd.Env = serverEnv()
 	cmd.Stdout = out
@@ -106,15 +104,6 @@ func (p *process) stop() error {
 	}
 }
 
-// tail returns the last lines of output, formatted for an error message.
-func (p *process) tail() string {
-	lines := p.out.tail()
-	if len(lines) == 0 {
-		return ""
-	}
-	return ": " + strings.Join(lines, " | ")
-}
-
 // waitReady polls dsn until the server answers a ping, the process exits
 // (errExited) or ctx ends.
 func waitReady(ctx context.Context, p *process, dsn string) error {
@@ -147,49 +136,8 @@ func ping(ctx context.Context, dsn string) error {
 	return c.Ping(ctx)
 }
 
-// lineLog receives the server's output, logs each line at debug level,
-// keeps the last few for error messages and counts logged statements.
-type lineLog struct {
-	log        *zap.Logger
-	statements atomic.Int64
-
-	mu      sync.Mutex
-	partial []byte
-	last    []string
-}
-
-// Write implements io.Writer for exec.Cmd's output copying.
-func (l *lineLog) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.partial = append(l.partial, b...)
-	for {
-		i := bytes.IndexByte(l.partial, '\n')
-		if i < 0 {
-			return len(b), nil
-		}
-		line := strings.TrimRight(string(l.partial[:i]), "\r")
-		l.partial = l.partial[i+1:]
-		l.log.Debug("postgres output", zap.String("line", line))
-		if isStatement(line) {
-			l.statements.Add(1)
-			continue // not worth quoting in an error
-		}
-		l.last = append(l.last, line)
-		if len(l.last) > tailLines {
-			l.last = l.last[1:]
-		}
-	}
-}
-
 // isStatement recognises the lines of log_statement=all: "LOG:  statement:"
 // for the simple protocol, "LOG:  execute NAME:" for the extended one.
 func isStatement(line string) bool {
 	return strings.Contains(line, "LOG:  statement: ") || strings.Contains(line, "LOG:  execute ")
-}
-
-func (l *lineLog) tail() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.last...)
 }

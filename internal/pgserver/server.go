@@ -26,10 +26,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/smartlic/reconciler/internal/proclog"
 )
 
 // ErrNotInstalled is returned by Start when initdb or postgres cannot be
@@ -77,7 +80,8 @@ type Server struct {
 	logStmts bool
 	cred     *syscall.Credential
 	log      *zap.Logger
-	out      *lineLog
+	out      *proclog.Lines
+	stmts    atomic.Int64 // statements the server logged
 
 	mu   sync.Mutex
 	proc *process
@@ -105,7 +109,14 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = zap.NewNop()
 	}
-	s.out = &lineLog{log: s.log}
+	s.out = proclog.New(tailLines, func(line string) bool {
+		s.log.Debug("postgres output", zap.String("line", line))
+		if isStatement(line) {
+			s.stmts.Add(1)
+			return false // not worth quoting in an error
+		}
+		return true
+	})
 	if s.password == "" {
 		s.password = rand.Text()
 	}
@@ -170,7 +181,7 @@ func (s *Server) URL() string { return s.DSN("postgres") }
 
 // Statements counts the statements the server has logged since Start, when
 // Options.LogStatements is set (0 otherwise).
-func (s *Server) Statements() int64 { return s.out.statements.Load() }
+func (s *Server) Statements() int64 { return s.stmts.Load() }
 
 // Stop shuts the server down (fast shutdown: clients are disconnected) and
 // waits for it; after 30 s it is killed. The data directory is kept for
@@ -258,7 +269,7 @@ func (s *Server) launch(ctx context.Context) error {
 	}
 	if err := waitReady(ctx, p, s.URL()); err != nil {
 		p.kill()
-		return fmt.Errorf("%w on port %d: %w%s", ErrNotReady, s.port, err, p.tail())
+		return fmt.Errorf("%w on port %d: %w%s", ErrNotReady, s.port, err, p.out.Tail())
 	}
 	s.mu.Lock()
 	s.proc = p

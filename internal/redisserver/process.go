@@ -9,10 +9,11 @@ import (
 	"net"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/smartlic/reconciler/internal/proclog"
 )
 
 // errExited means the process ended before it answered PING.
@@ -28,11 +29,14 @@ const tailLines = 5
 type process struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited and been reaped
-	out  *lineLog
+	out  *proclog.Lines
 }
 
 func startProcess(binary, config string, log *zap.Logger) (*process, error) {
-	out := &lineLog{log: log}
+	out := proclog.New(tailLines, func(line string) bool {
+		log.Debug("redis-server output", zap.String("line", line))
+		return true
+	})
 	cmd := exec.Command(binary, "-") // "-": read the configuration from stdin
 	cmd.Stdin = strings.NewReader(config)
 	cmd.Stdout = out
@@ -63,15 +67,6 @@ func (p *process) exited() bool {
 func (p *process) kill() {
 	_ = p.cmd.Process.Kill() // fails only when the process is already gone
 	<-p.done
-}
-
-// tail returns the last lines of output, formatted for an error message.
-func (p *process) tail() string {
-	lines := p.out.tail()
-	if len(lines) == 0 {
-		return ""
-	}
-	return ": " + strings.Join(lines, " | ")
 }
 
 // waitReady polls addr until the server answers AUTH and PING, the process
@@ -123,40 +118,4 @@ func ping(ctx context.Context, addr, password string) error {
 		}
 	}
 	return nil
-}
-
-// lineLog receives the server's output, logs each line at debug level and
-// keeps the last few for error messages.
-type lineLog struct {
-	log *zap.Logger
-
-	mu      sync.Mutex
-	partial []byte
-	last    []string
-}
-
-// Write implements io.Writer for exec.Cmd's output copying.
-func (l *lineLog) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.partial = append(l.partial, b...)
-	for {
-		i := bytes.IndexByte(l.partial, '\n')
-		if i < 0 {
-			return len(b), nil
-		}
-		line := strings.TrimRight(string(l.partial[:i]), "\r")
-		l.partial = l.partial[i+1:]
-		l.log.Debug("redis-server output", zap.String("line", line))
-		l.last = append(l.last, line)
-		if len(l.last) > tailLines {
-			l.last = l.last[1:]
-		}
-	}
-}
-
-func (l *lineLog) tail() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.last...)
 }

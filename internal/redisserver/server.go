@@ -177,7 +177,7 @@ func (s *Server) launch(ctx context.Context) error {
 	}
 	if err := waitReady(ctx, p, s.Addr(), s.password); err != nil {
 		p.kill()
-		return fmt.Errorf("%w on port %d: %w%s", ErrNotReady, s.port, err, p.tail())
+		return fmt.Errorf("%w on port %d: %w%s", ErrNotReady, s.port, err, p.out.Tail())
 	}
 	s.mu.Lock()
 	s.proc = p
