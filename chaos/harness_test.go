@@ -1,7 +1,6 @@
 package chaos_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -60,7 +58,7 @@ type cluster struct {
 type replica struct {
 	id   string
 	cmd  *exec.Cmd
-	logs *procLogs
+	logs *testbin.Logs
 	addr string
 	done chan struct{}
 }
@@ -116,11 +114,11 @@ func (c *cluster) start(id string) *replica {
 	if err := cmd.Start(); err != nil {
 		c.t.Fatal(err)
 	}
-	r := &replica{id: id, cmd: cmd, logs: readLogs(stderr), done: make(chan struct{})}
+	r := &replica{id: id, cmd: cmd, logs: testbin.ReadLogs(stderr), done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(r.done) }()
 	c.replicas[id] = r
 	c.waitFor(30*time.Second, "replica "+id+" to listen", func() bool {
-		r.addr = r.logs.field("http server listening", "addr")
+		r.addr = r.logs.Field("http server listening", "addr")
 		return r.addr != ""
 	})
 	return r
@@ -148,7 +146,7 @@ func (c *cluster) stopAll() {
 		_ = r.cmd.Process.Signal(syscall.SIGKILL)
 		<-r.done
 		if c.t.Failed() {
-			c.t.Logf("replica %s logs:\n%s", id, r.logs.tail(80))
+			c.t.Logf("replica %s logs:\n%s", id, r.logs.Tail(80))
 		}
 	}
 }
@@ -265,46 +263,6 @@ func (c *cluster) redisServices() int {
 		}
 	}
 	return n
-}
-
-// procLogs collects a child's JSON log lines as they come.
-type procLogs struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func readLogs(r io.Reader) *procLogs {
-	l := &procLogs{}
-	go func() {
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			l.mu.Lock()
-			l.lines = append(l.lines, sc.Text())
-			l.mu.Unlock()
-		}
-	}()
-	return l
-}
-
-// field returns field of the first line logged with message msg.
-func (l *procLogs) field(msg, field string) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, line := range l.lines {
-		var e map[string]any
-		if json.Unmarshal([]byte(line), &e) == nil && e["msg"] == msg {
-			s, _ := e[field].(string)
-			return s
-		}
-	}
-	return ""
-}
-
-func (l *procLogs) tail(n int) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Join(l.lines[max(0, len(l.lines)-n):], "\n")
 }
 
 // ctx is a test context bounded for the chaos tests' waits.

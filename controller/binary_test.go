@@ -1,9 +1,7 @@
 package controller_test
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -14,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -50,15 +47,15 @@ func TestBinaryRunStopsCleanlyOnSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() }) // a no-op once it exited
-	logs := readLogs(stderr)
+	logs := testbin.ReadLogs(stderr)
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("reconciler run stderr:\n%s", logs.text())
+			t.Logf("reconciler run stderr:\n%s", logs.Tail(0))
 		}
 	})
 	var addr string
 	h.waitFor(30*time.Second, "the listen address in the logs", func() bool {
-		addr = logs.field("http server listening", "addr")
+		addr = logs.Field("http server listening", "addr")
 		return addr != ""
 	})
 	base := "http://" + addr
@@ -74,7 +71,7 @@ func TestBinaryRunStopsCleanlyOnSIGTERM(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor(10*time.Second, "the SIGHUP reload", func() bool { return logs.field("spec unchanged", "trigger") == "signal" })
+	h.waitFor(10*time.Second, "the SIGHUP reload", func() bool { return logs.Field("spec unchanged", "trigger") == "signal" })
 	if code := httpCode(t, base+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz = %d after SIGHUP", code)
 	}
@@ -83,7 +80,7 @@ func TestBinaryRunStopsCleanlyOnSIGTERM(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	<-logs.closed
+	<-logs.Done()
 	err = cmd.Wait()
 	t.Logf("exit after SIGTERM took %s", time.Since(began).Round(time.Millisecond))
 	if err != nil {
@@ -127,19 +124,19 @@ func TestBinaryRunExitCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = standby.Process.Kill() }) // a no-op once it exited
-	logs := readLogs(stderr)
+	logs := testbin.ReadLogs(stderr)
 	h.waitFor(30*time.Second, "the second run to stand by", func() bool {
-		return strings.Contains(logs.field("standby: the state is locked by another process, waiting for it", "holder"), "reconciler run")
+		return strings.Contains(logs.Field("standby: the state is locked by another process, waiting for it", "holder"), "reconciler run")
 	})
-	if code := httpCode(t, "http://"+logs.field("http server listening", "addr")+"/readyz"); code != http.StatusOK {
+	if code := httpCode(t, "http://"+logs.Field("http server listening", "addr")+"/readyz"); code != http.StatusOK {
 		t.Errorf("standby /readyz = %d, want 200", code)
 	}
 	if err := standby.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	<-logs.closed
+	<-logs.Done()
 	if code := exitCode(standby.Wait()); code != 0 {
-		t.Errorf("standby after SIGTERM: exit %d, want 0\n%s", code, logs.text())
+		t.Errorf("standby after SIGTERM: exit %d, want 0\n%s", code, logs.Tail(0))
 	}
 
 	out.Reset()
@@ -170,48 +167,6 @@ func exitCode(err error) int {
 		return -1
 	}
 	return 0
-}
-
-// procLogs collects a child's JSON log lines as they come.
-type procLogs struct {
-	mu     sync.Mutex
-	lines  []string
-	closed chan struct{}
-}
-
-func readLogs(r io.Reader) *procLogs {
-	l := &procLogs{closed: make(chan struct{})}
-	go func() {
-		defer close(l.closed)
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			l.mu.Lock()
-			l.lines = append(l.lines, sc.Text())
-			l.mu.Unlock()
-		}
-	}()
-	return l
-}
-
-// field returns field of the first line logged with message msg, "" when
-// there is none yet.
-func (l *procLogs) field(msg, field string) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, line := range l.lines {
-		var e map[string]any
-		if json.Unmarshal([]byte(line), &e) == nil && e["msg"] == msg {
-			s, _ := e[field].(string)
-			return s
-		}
-	}
-	return ""
-}
-
-func (l *procLogs) text() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Join(l.lines, "\n")
 }
 
 func httpCode(t *testing.T, url string) int {
@@ -265,8 +220,8 @@ func TestBinarySecondSignalExitsAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	logs := readLogs(stderr)
-	h.waitFor(30*time.Second, "the controller to start", func() bool { return logs.field("controller started", "name") != "" })
+	logs := testbin.ReadLogs(stderr)
+	h.waitFor(30*time.Second, "the controller to start", func() bool { return logs.Field("controller started", "name") != "" })
 	hold.Store(true)
 	select {
 	case <-held:
@@ -277,17 +232,17 @@ func TestBinarySecondSignalExitsAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitFor(10*time.Second, "the shutdown to begin", func() bool {
-		return logs.field("shutting down: finishing the actions in flight", "level") != ""
+		return logs.Field("shutting down: finishing the actions in flight", "level") != ""
 	})
 	began := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	<-logs.closed
+	<-logs.Done()
 	err = cmd.Wait()
 	took := time.Since(began)
 	t.Logf("exit after the second SIGTERM took %s", took.Round(time.Millisecond))
-	if code := exitCode(err); code != 1 || took > 2*time.Second || !strings.Contains(logs.text(), "second signal") {
-		t.Errorf("second SIGTERM: exit %d after %s, want 1 at once, saying so\n%s", code, took, logs.text())
+	if code := exitCode(err); code != 1 || took > 2*time.Second || !strings.Contains(logs.Tail(0), "second signal") {
+		t.Errorf("second SIGTERM: exit %d after %s, want 1 at once, saying so\n%s", code, took, logs.Tail(0))
 	}
 }
