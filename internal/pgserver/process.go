@@ -29,38 +29,21 @@ const stopTimeout = 30 * time.Second
 // process is one postmaster child (the leader of its process group) and
 // its output.
 type process struct {
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the postmaster has exited and been reaped
-	out  *proclog.Lines
+	*proclog.Process
 }
 
 func startProcess(path string, args []string, cred *syscall.Credential, out *proclog.Lines) (*process, error) {
 	cmd := exec.Command(path, args...)
 	cmd.Env = serverEnv()
-	cmd.Stdout = out
-	cmd.Stderr = out
 	cmd.SysProcAttr = sysProcAttr(cred)
 	// The children inherit the output pipe; a child that outlives the
 	// postmaster must not keep Wait (and so Kill) from returning.
 	cmd.WaitDelay = time.Second
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", path, err)
+	p, err := proclog.Start(cmd, out)
+	if err != nil {
+		return nil, err
 	}
-	p := &process{cmd: cmd, done: make(chan struct{}), out: out}
-	go func() {
-		_ = cmd.Wait() // the exit status of a killed server is of no interest
-		close(p.done)
-	}()
-	return p, nil
-}
-
-func (p *process) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
+	return &process{p}, nil
 }
 
 // signalAll sends sig to the postmaster and each of its children (backends
@@ -68,7 +51,7 @@ func (p *process) exited() bool {
 // signal would miss them). The postmaster is frozen first, so that it forks
 // no child and none is orphaned (and lost to us) while the signal goes out.
 func (p *process) signalAll(sig syscall.Signal) error {
-	pid := p.cmd.Process.Pid
+	pid := p.Cmd.Process.Pid
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		return err
 	}
@@ -82,7 +65,7 @@ func (p *process) signalAll(sig syscall.Signal) error {
 // stopped processes) and waits for the postmaster to be reaped.
 func (p *process) kill() {
 	_ = p.signalAll(syscall.SIGKILL) // fails only when the postmaster is gone
-	<-p.done
+	<-p.Done()
 }
 
 // stop asks for a fast shutdown (SIGINT: clients are disconnected, a
@@ -91,12 +74,12 @@ func (p *process) kill() {
 // client to disconnect by itself: forever, with a pool connected.
 func (p *process) stop() error {
 	_ = p.signalAll(syscall.SIGCONT) // a paused server cannot shut down
-	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGINT); err != nil {
 		p.kill()
 		return nil
 	}
 	select {
-	case <-p.done:
+	case <-p.Done():
 		return nil
 	case <-time.After(stopTimeout):
 		p.kill()
@@ -115,7 +98,7 @@ func waitReady(ctx context.Context, p *process, dsn string) error {
 			return nil
 		}
 		select {
-		case <-p.done:
+		case <-p.Done():
 			return errExited
 		case <-ctx.Done():
 			return fmt.Errorf("%w (last: %w)", ctx.Err(), last)

@@ -251,7 +251,7 @@ func (s *Server) take() *process {
 func (s *Server) signal(sig syscall.Signal) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.proc == nil || s.proc.exited() {
+	if s.proc == nil || s.proc.Exited() {
 		return fmt.Errorf("signal %v: postgres not running", sig)
 	}
 	if err := s.proc.signalAll(sig); err != nil {
@@ -269,7 +269,7 @@ func (s *Server) launch(ctx context.Context) error {
 	}
 	if err := waitReady(ctx, p, s.URL()); err != nil {
 		p.kill()
-		return fmt.Errorf("%w on port %d: %w%s", ErrNotReady, s.port, err, p.out.Tail())
+		return fmt.Errorf("%w on port %d: %w%s", ErrNotReady, s.port, err, p.Out.Tail())
 	}
 	s.mu.Lock()
 	s.proc = p

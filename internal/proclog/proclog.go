@@ -1,10 +1,12 @@
-// Package proclog collects the output of a test server's child process
-// (redis-server, postgres): it hands each line to a callback, as it comes,
-// and keeps the last few for error messages.
+// Package proclog runs a test server's child process (redis-server,
+// postgres) and collects its output: it hands each line to a callback, as
+// it comes, and keeps the last few for error messages.
 package proclog
 
 import (
 	"bytes"
+	"fmt"
+	"os/exec"
 	"strings"
 	"sync"
 )
@@ -57,4 +59,39 @@ func (l *Lines) Tail() string {
 		return ""
 	}
 	return ": " + strings.Join(l.last, " | ")
+}
+
+// Process is a started child whose output goes to a Lines.
+type Process struct {
+	Cmd  *exec.Cmd
+	Out  *Lines
+	done chan struct{}
+}
+
+// Start starts cmd with its Stdout and Stderr going to out, and reaps it
+// when it exits.
+func Start(cmd *exec.Cmd, out *Lines) (*Process, error) {
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
+	}
+	p := &Process{Cmd: cmd, Out: out, done: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait() // the exit status of a killed server is of no interest
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// Done is closed when the process has exited and been reaped.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Exited reports whether the process has exited and been reaped.
+func (p *Process) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
 }

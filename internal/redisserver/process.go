@@ -27,9 +27,7 @@ const tailLines = 5
 
 // process is one redis-server child and its output.
 type process struct {
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the process has exited and been reaped
-	out  *proclog.Lines
+	*proclog.Process
 }
 
 func startProcess(binary, config string, log *zap.Logger) (*process, error) {
@@ -39,34 +37,19 @@ func startProcess(binary, config string, log *zap.Logger) (*process, error) {
 	})
 	cmd := exec.Command(binary, "-") // "-": read the configuration from stdin
 	cmd.Stdin = strings.NewReader(config)
-	cmd.Stdout = out
-	cmd.Stderr = out
 	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", binary, err)
+	p, err := proclog.Start(cmd, out)
+	if err != nil {
+		return nil, err
 	}
-	p := &process{cmd: cmd, done: make(chan struct{}), out: out}
-	go func() {
-		_ = cmd.Wait() // the exit status of a killed server is of no interest
-		close(p.done)
-	}()
-	return p, nil
-}
-
-func (p *process) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
+	return &process{p}, nil
 }
 
 // kill sends SIGKILL (which also ends a stopped process) and waits for the
 // process to be reaped.
 func (p *process) kill() {
-	_ = p.cmd.Process.Kill() // fails only when the process is already gone
-	<-p.done
+	_ = p.Cmd.Process.Kill() // fails only when the process is already gone
+	<-p.Done()
 }
 
 // waitReady polls addr until the server answers AUTH and PING, the process
@@ -80,7 +63,7 @@ func waitReady(ctx context.Context, p *process, addr, password string) error {
 			return nil
 		}
 		select {
-		case <-p.done:
+		case <-p.Done():
 			return errExited
 		case <-ctx.Done():
 			return fmt.Errorf("%w (last: %w)", ctx.Err(), last)

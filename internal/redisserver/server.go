@@ -155,10 +155,10 @@ func (s *Server) Close() error {
 func (s *Server) signal(sig syscall.Signal) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.proc == nil || s.proc.exited() {
+	if s.proc == nil || s.proc.Exited() {
 		return fmt.Errorf("signal %v: redis-server not running", sig)
 	}
-	if err := s.proc.cmd.Process.Signal(sig); err != nil {
+	if err := s.proc.Cmd.Process.Signal(sig); err != nil {
 		return fmt.Errorf("signal %v: %w", sig, err)
 	}
 	return nil
@@ -177,7 +177,7 @@ func (s *Server) launch(ctx context.Context) error {
 	}
 	if err := waitReady(ctx, p, s.Addr(), s.password); err != nil {
 		p.kill()
-		return fmt.Errorf("%w on port %d: %w%s", ErrNotReady, s.port, err, p.out.Tail())
+		return fmt.Errorf("%w on port %d: %w%s", ErrNotReady, s.port, err, p.Out.Tail())
 	}
 	s.mu.Lock()
 	s.proc = p
