@@ -13,9 +13,9 @@ import (
 
 // serveMailbox carries out the manual commands (rollback, rollforward)
 // posted to the shared store by `reconciler rollback` and `rollforward`
-// from any machine, for as long as term t leads: at once when the store
-// wakes it (LISTEN/NOTIFY, or its own poll of at most a second). Each
-// answer is fenced like a save.
+// from any machine, for as long as term t leads: those already pending at
+// once, later ones when the store wakes it (LISTEN/NOTIFY, or its fallback
+// poll). Each answer is fenced like a save.
 func (u *unit) serveMailbox(t *term, mb state.Mailbox) {
 	wake := mb.Wake(t.ctx, u.name)
 	for {
