@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -95,5 +96,40 @@ func TestManualCommandsReachTheLeader(t *testing.T) {
 	w := c.writesSince(before)
 	if len(w) != 1 || w[0].url != "" || !strings.Contains(w[0].instance, "/") { // host/pid: the command's own
 		t.Fatalf("writes by the command itself: %+v, want one empty REDIS_URL sent by the command's own instance", w)
+	}
+}
+
+// A rollback posted to a leader that then freezes (SIGSTOP) is not left
+// waiting for the 90 s answer timeout: once the frozen leader's lease
+// expires, the command withdraws its request and carries the rollback out
+// itself, under a lease of its own; the old leader, resumed, makes no
+// mutation (fenced).
+func TestManualRollbackWhenTheLeaderFreezes(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, "")
+	c.start("a")
+	if lead := c.converged(); lead != "a" {
+		t.Fatalf("leader %q, want a", lead)
+	}
+	c.signal("a", syscall.SIGSTOP)
+	frozen := time.Now()
+	r := c.mustCLI(0, "let its lease expire without answering; carrying it out here", "rollback", "--reason", "leader frozen")
+	took := time.Since(frozen)
+	w := c.writesSince(frozen)
+	if len(w) != 1 || w[0].url != "" || !strings.Contains(w[0].instance, "/") {
+		t.Fatalf("writes: %+v, want one empty REDIS_URL sent by the command itself\n%s", w, r.stderr)
+	}
+	if limit := leaseDuration + 5*time.Second; took > limit {
+		t.Errorf("the rollback took %s with a frozen leader, want within the lease (%s) and a few seconds", took, leaseDuration)
+	}
+	resumed := time.Now()
+	c.signal("a", syscall.SIGCONT)
+	c.waitFor(20*time.Second, "a to stand by or lead again", func() bool { s, ok := c.statusOf("a"); return ok && s.Phase != "" })
+	c.waitFor(20*time.Second, "a to lead again and see the rollback", func() bool {
+		s, ok := c.statusOf("a")
+		return ok && s.Leader == "a" && s.Phase == "Held"
+	})
+	if n := c.mutationsSince(resumed, "a"); n != 0 {
+		t.Errorf("the resumed leader sent %d mutations, want 0", n)
 	}
 }

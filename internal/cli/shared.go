@@ -11,6 +11,7 @@ import (
 	"github.com/smartlic/reconciler/reconcile"
 	"github.com/smartlic/reconciler/spec"
 	"github.com/smartlic/reconciler/state"
+	"github.com/smartlic/reconciler/state/pgstore"
 )
 
 // sharedWait bounds how long rollback and rollforward wait for the leader
@@ -20,8 +21,10 @@ const sharedWait = 90 * time.Second
 // manualShared carries out a rollback or rollforward with the PostgreSQL
 // backend, from any machine with the database URL. When a leader holds the
 // unit's lease, the command is posted to the shared store and the leader
-// carries it out at once; this waits for its answer. When none does, this
-// process takes the lease and carries it out itself, as apply would.
+// carries it out at once; this waits for its answer. When none does, or
+// the leader's lease expires before it answers (a frozen or cut-off
+// leader), this process takes the lease and carries it out itself, as
+// apply would: the old leader's writes are fenced from then on.
 func manualShared(ctx context.Context, a *App, sp *spec.Spec, action, reason string) error {
 	store, err := app.OpenStore(ctx, sp, app.StoreOptions{Logger: a.Logger, Now: a.Now, Command: "reconciler " + action})
 	if err != nil {
@@ -65,12 +68,42 @@ func postToLeader(ctx context.Context, a *App, sp *spec.Spec, h state.Holder, ac
 	}
 	waitCtx, cancel := context.WithTimeout(ctx, sharedWait)
 	defer cancel()
+	go stopWhenLeaderless(waitCtx, cancel, store.Locker, sp.Name)
 	resp, err := store.Mailbox.Await(waitCtx, id)
+	if errors.Is(err, pgstore.ErrNoLeader) && ctx.Err() == nil {
+		// The leader lost its lease without answering (frozen, cut off,
+		// killed): the request is withdrawn, so carry it out here.
+		fmt.Fprintf(a.Stderr, "%s: the leader (%s) let its lease expire without answering; carrying it out here\n", action, h)
+		return manualLocal(ctx, a, sp, action, reason)
+	}
 	if err != nil {
 		return failure(fmt.Errorf("%s: no answer from the leader (%s) within %s; the request was withdrawn, nothing was done: "+
 			"check `reconciler status` and the leader's logs, then try again (%w)", action, h, sharedWait, err))
 	}
 	return printShared(a, action, h, resp)
+}
+
+// leaderCheck is how often a command waiting for the leader's answer
+// checks that some replica still holds the unit's lease.
+const leaderCheck = time.Second
+
+// stopWhenLeaderless calls stop once no replica holds unit's lease: the
+// request will not be answered (a new leader would answer it, so a lease
+// that changes hands is waited for).
+func stopWhenLeaderless(ctx context.Context, stop context.CancelFunc, l state.Locker, unit string) {
+	t := time.NewTicker(leaderCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, held, err := l.Holder(ctx, unit); err == nil && !held {
+			stop()
+			return
+		}
+	}
 }
 
 func printShared(a *App, action string, h state.Holder, resp state.Response) error {
