@@ -119,6 +119,7 @@ func TestManualRollbackWhenTheLeaderFreezes(t *testing.T) {
 	if len(w) != 1 || w[0].url != "" || !strings.Contains(w[0].instance, "/") {
 		t.Fatalf("writes: %+v, want one empty REDIS_URL sent by the command itself\n%s", w, r.stderr)
 	}
+	t.Logf("rollback carried out by the command %s after the leader froze (lease %s)", took.Round(time.Millisecond), leaseDuration)
 	if limit := leaseDuration + 5*time.Second; took > limit {
 		t.Errorf("the rollback took %s with a frozen leader, want within the lease (%s) and a few seconds", took, leaseDuration)
 	}
