@@ -81,6 +81,8 @@ func (s *summary) handle(e event) {
 	case e.Action == "fail":
 		fmt.Fprint(s.out, strings.Join(s.buf[key], ""))
 		delete(s.buf, key)
+	case e.Action == "skip" && e.Test == "":
+		// a package without test files, not a skipped test
 	case e.Action == "skip":
 		s.skip(path.Base(e.Package)+"."+e.Test, reason(s.buf[key]))
 		delete(s.buf, key)

@@ -21,6 +21,9 @@ const run = `{"Action":"start","Package":"example.com/m/railway"}
 {"Action":"output","Package":"example.com/m/railway","Output":"PASS\n"}
 {"Action":"output","Package":"example.com/m/railway","Output":"ok  \texample.com/m/railway\t0.5s\n"}
 {"Action":"pass","Package":"example.com/m/railway"}
+{"Action":"start","Package":"example.com/m/internal/testspec"}
+{"Action":"output","Package":"example.com/m/internal/testspec","Output":"?   \texample.com/m/internal/testspec\t[no test files]\n"}
+{"Action":"skip","Package":"example.com/m/internal/testspec"}
 {"Action":"run","Package":"example.com/m/probes","Test":"TestBad"}
 {"Action":"output","Package":"example.com/m/probes","Test":"TestBad","Output":"    probes_test.go:9: got 1, want 2\n"}
 {"Action":"output","Package":"example.com/m/probes","Test":"TestBad","Output":"--- FAIL: TestBad (0.00s)\n"}
@@ -38,6 +41,7 @@ func TestSummary(t *testing.T) {
 	}
 	s.printSkips()
 	want := "ok  \texample.com/m/railway\t0.5s\n" +
+		"?   \texample.com/m/internal/testspec\t[no test files]\n" +
 		"    probes_test.go:9: got 1, want 2\n--- FAIL: TestBad (0.00s)\nFAIL\nFAIL\texample.com/m/probes\t0.1s\n" +
 		"skipped 2 tests (" + causes[0].note + "): railway.TestOperationsMatchSchema, railway.TestSimulatorSchema\n"
 	if out.String() != want {
