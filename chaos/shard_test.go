@@ -3,6 +3,7 @@ package chaos_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -71,8 +72,10 @@ func (c *cluster) fleetLeaders(id string) (map[string]int, int, bool) {
 }
 
 // balanced waits until every unit is led, by live replicas only, each
-// leading at least one and at most ceil(units/replicas)+1.
-func (c *cluster) balanced(units int, within time.Duration) {
+// leading at least one and at most ceil(units/replicas)+1, as every live
+// replica's /status says alike: a replica refreshes who leads the units it
+// does not lead every 2 s, so one replica's view may lag another's.
+func (c *cluster) balanced(units int, within time.Duration) map[string]int {
 	c.t.Helper()
 	ids := make([]string, 0, len(c.replicas))
 	for id := range c.replicas {
@@ -81,9 +84,9 @@ func (c *cluster) balanced(units int, within time.Duration) {
 	limit := (units+len(ids)-1)/len(ids) + 1
 	var last map[string]int
 	c.waitFor(within, fmt.Sprintf("%d units led by %v, at most %d each", units, ids, limit), func() bool {
-		per, orphans, ok := c.fleetLeaders(ids[0])
+		per, ok := c.agreedLeaders(ids)
 		last = per
-		if !ok || orphans > 0 {
+		if !ok {
 			return false
 		}
 		total := 0
@@ -101,6 +104,21 @@ func (c *cluster) balanced(units int, within time.Duration) {
 		return total == units
 	})
 	c.t.Logf("units per replica: %v", last)
+	return last
+}
+
+// agreedLeaders is the units each replica leads when the /status of every
+// replica in ids says the same and names a leader for every unit.
+func (c *cluster) agreedLeaders(ids []string) (map[string]int, bool) {
+	var first map[string]int
+	for _, id := range ids {
+		per, orphans, ok := c.fleetLeaders(id)
+		if !ok || orphans > 0 || (first != nil && !maps.Equal(first, per)) {
+			return per, false
+		}
+		first = per
+	}
+	return first, true
 }
 
 // Units are sharded across replicas through per-unit leases: with two
@@ -117,9 +135,8 @@ func TestFleetShardsUnitsAcrossReplicas(t *testing.T) {
 
 	joined := time.Now()
 	c.start("c")
-	c.balanced(units, 30*time.Second)
+	per := c.balanced(units, 30*time.Second)
 	t.Logf("rebalanced onto a third replica in %s (lease %s)", time.Since(joined).Round(time.Millisecond), leaseDuration)
-	per, _, _ := c.fleetLeaders("a")
 	if per["c"] == 0 {
 		t.Errorf("the third replica leads no unit: %v", per)
 	}
