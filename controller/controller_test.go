@@ -249,9 +249,12 @@ func TestSecondControllerStandsByThenTakesOver(t *testing.T) {
 	if code := httpCode(t, base+"/readyz"); code != http.StatusOK {
 		t.Errorf("standby /readyz = %d, want 200 (it can take over)", code)
 	}
-	if st, _ := other.Status(); st.Phase != state.Healthy || st.Leader == "" {
-		t.Errorf("standby status: phase %s, leader %q; want the stored Healthy and the leader named", st.Phase, st.Leader)
-	}
+	// The standby re-reads the stored state every 2 s, and the leader
+	// publishes a phase just before it saves it: wait for the stored Healthy.
+	h.waitFor(10*time.Second, "the standby to serve the stored Healthy, naming the leader", func() bool {
+		st, _ := other.Status()
+		return st.Phase == state.Healthy && st.Leader != ""
+	})
 	if n := countUpserts(h); n != 1 {
 		t.Fatalf("%d variable writes before the takeover, want the first controller's 1", n)
 	}
