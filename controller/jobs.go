@@ -30,6 +30,11 @@ const maxRequeues = 30
 // fleetReports).
 func (c *Controller) startSchedules(t *term, u *unit) {
 	sp := u.Spec()
+	// Under t.mu, as restretch (the budget, from another goroutine) and
+	// reschedule (a reload) change the entries: a stretch decided before
+	// this point is read below, one decided after reschedules.
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.anchor = c.anchor // one grid for every unit: passes of one environment fire together
 	t.cron = cron.New(cron.WithLogger(cronLogger{u.log.Named("cron")}))
 	// Each job is wrapped once, here, rather than by cron.WithChain at
@@ -115,6 +120,8 @@ func (c *Controller) warnSlowRounds(sp *spec.Spec) {
 // reschedule replaces the term's entries whose schedule changed between
 // old and sp.
 func (c *Controller) reschedule(t *term, u *unit, old, sp *spec.Spec) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	for _, p := range []struct {
 		name     string
 		was, now spec.Cron
