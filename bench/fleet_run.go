@@ -154,15 +154,11 @@ func fleetSteady(ctx context.Context, c config, e *fleetEnv, child *childProc) e
 	}
 	req0, passes0 := e.sim.RequestCount(), child.passes()
 	began := time.Now()
-	var maxRSS int64
-	for time.Since(began) < c.fleetSteady {
-		if err := clock.Sleep(ctx, time.Second); err != nil {
-			return err
-		}
-		if rss, err := procRSS(child.pid()); err == nil {
-			maxRSS = max(maxRSS, rss)
-		}
+	peak, err := peakRSS(ctx, c.fleetSteady, map[string]int{"child": child.pid()})
+	if err != nil {
+		return err
 	}
+	maxRSS := peak["child"]
 	wall := time.Since(began)
 	cpu1, err := procCPU(child.pid())
 	if err != nil {

@@ -71,21 +71,14 @@ func haSteady(ctx context.Context, c config, cl *cluster) error {
 			return err
 		}
 	}
+	pids := map[string]int{}
+	for id, r := range cl.reps {
+		pids[id] = r.pid()
+	}
 	before, began := cl.stmts.snapshot(), time.Now()
-	maxRSS := map[string]int64{}
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for time.Since(began) < c.steady {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
-		for id, r := range cl.reps {
-			if rss, err := procRSS(r.pid()); err == nil {
-				maxRSS[id] = max(maxRSS[id], rss)
-			}
-		}
+	maxRSS, err := peakRSS(ctx, c.steady, pids)
+	if err != nil {
+		return err
 	}
 	wall := time.Since(began)
 	after := cl.stmts.snapshot()

@@ -81,19 +81,11 @@ func measure(ctx context.Context, c config, e *env, child *childProc) error {
 	}
 	req0, passes0 := e.sim.RequestCount(), child.passes()
 	began := time.Now()
-	var maxRSS int64
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for time.Since(began) < c.steady {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
-		if rss, err := procRSS(child.pid()); err == nil {
-			maxRSS = max(maxRSS, rss)
-		}
+	peak, err := peakRSS(ctx, c.steady, map[string]int{"child": child.pid()})
+	if err != nil {
+		return err
 	}
+	maxRSS := peak["child"]
 	wall := time.Since(began)
 	cpu1, err := procCPU(child.pid())
 	if err != nil {
@@ -286,6 +278,27 @@ func procCPU(pid int) (time.Duration, error) {
 
 // procRSS returns a process's VmRSS in bytes.
 func procRSS(pid int) (int64, error) { return procStatus(pid, "VmRSS") }
+
+// peakRSS samples, every second for d, the RSS of each process in pids
+// (by name) and returns each one's largest.
+func peakRSS(ctx context.Context, d time.Duration, pids map[string]int) (map[string]int64, error) {
+	peak := map[string]int64{}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for began := time.Now(); time.Since(began) < d; {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-tick.C:
+		}
+		for name, pid := range pids {
+			if rss, err := procRSS(pid); err == nil {
+				peak[name] = max(peak[name], rss)
+			}
+		}
+	}
+	return peak, nil
+}
 
 // procStatus returns a memory figure of /proc/PID/status (VmRSS, RssAnon,
 // RssFile) in bytes.
